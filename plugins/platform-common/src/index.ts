@@ -1,19 +1,11 @@
-/***/
 /**
- * Common functionalities for the platform plugin.
+ * The shared model of the internal developer platform: lifecycle stages,
+ * typed dependencies, ownership annotations and the records of platform runs.
  *
  * @packageDocumentation
  */
 
-/**
- * In this package you might for example declare types that are common
- * between the frontend and backend plugin packages.
- */
-export type CommonType = {
-  field: string;
-};
-
-/**
- * Or you might declare some common constants.
- */
-export const COMMON_CONSTANT = 1;
+export * from './lifecycle';
+export * from './dependencies';
+export * from './ownership';
+export * from './runs';

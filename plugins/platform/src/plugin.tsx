@@ -9,10 +9,7 @@ export const page = PageBlueprint.make({
   params: {
     path: '/platform',
     routeRef: rootRouteRef,
-    loader: () =>
-      import('./components/TodoPage').then(m => (
-        <m.TodoPage />
-      )),
+    loader: () => import('./components/TodoPage').then(m => <m.TodoPage />),
   },
 });
 
@@ -21,5 +18,5 @@ export const platformPlugin = createFrontendPlugin({
   extensions: [page],
   routes: {
     root: rootRouteRef,
-  }
+  },
 });

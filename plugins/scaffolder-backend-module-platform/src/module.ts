@@ -1,21 +1,16 @@
-import { createBackendModule } from "@backstage/backend-plugin-api";
-import { scaffolderActionsExtensionPoint  } from '@backstage/plugin-scaffolder-node';
-import { createExampleAction } from "./actions/example";
+import { createBackendModule } from '@backstage/backend-plugin-api';
 
 /**
- * A backend module that registers the action into the scaffolder
+ * Registers the platform's scaffolder actions and the rollback engine that
+ * removes what a failed or cancelled run created.
  */
-export const scaffolderModule = createBackendModule({
-  moduleId: 'example-action',
+export const scaffolderModulePlatform = createBackendModule({
   pluginId: 'scaffolder',
+  moduleId: 'platform',
   register({ registerInit }) {
     registerInit({
-      deps: {
-        scaffolderActions: scaffolderActionsExtensionPoint
-      },
-      async init({ scaffolderActions}) {
-        scaffolderActions.addActions(createExampleAction());
-      }
+      deps: {},
+      async init() {},
     });
   },
-})
+});

@@ -1,0 +1,54 @@
+import { JsonObject } from '@backstage/types';
+import { PlatformResource } from '@internal/plugin-platform-common';
+
+/**
+ * A journal entry as the engine keeps it: the public record plus the private
+ * facts a compensator needs to prove ownership (ids, uids, cluster names).
+ * `data` never holds a secret.
+ */
+export interface JournalEntry extends PlatformResource {
+  data: JsonObject;
+}
+
+/** What an action records before a side effect. */
+export interface ResourceIntent {
+  taskId: string;
+  stepId: string;
+  kind: string;
+  identity: string;
+  url?: string;
+  data?: JsonObject;
+}
+
+/**
+ * The durable record of what scaffolder runs created. Every method is
+ * idempotent: recording the same intent twice (a retried or recovered step)
+ * returns the entry that is already there.
+ */
+export interface RollbackJournal {
+  recordIntent(intent: ResourceIntent): Promise<JournalEntry>;
+  markCreated(
+    id: string,
+    facts?: { url?: string; data?: JsonObject },
+  ): Promise<JournalEntry>;
+  /** The template asked to keep this resource (`rollback: false`). */
+  markKept(id: string): Promise<JournalEntry>;
+  /** A recorded intent whose side effect proved not to have happened. */
+  discard(id: string): Promise<void>;
+  listByTask(taskId: string): Promise<JournalEntry[]>;
+}
+
+/**
+ * Undoes one kind of resource. `compensate` deletes the resource only when
+ * the entry proves this run created it, treats "already gone" (or
+ * terminating, where deletion is asynchronous) as done, and throws an error
+ * whose message says in words why it could not (for example a missing token
+ * scope); that message is shown to users, so it never embeds a raw API error.
+ */
+export interface ResourceCompensator {
+  kind: string;
+  compensate(
+    entry: JournalEntry,
+    options: { signal: AbortSignal },
+  ): Promise<'deleted' | 'already_gone'>;
+}
