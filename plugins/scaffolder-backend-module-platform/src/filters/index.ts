@@ -1,0 +1,2 @@
+export { k8sNameFilter } from './k8sName';
+export { envVarFilter } from './envVar';
