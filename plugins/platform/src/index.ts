@@ -1,1 +1,10 @@
+/**
+ * The platform's frontend plugin: dependency and ownership cards for entity
+ * pages, and the Platform page with the services table and the runs.
+ *
+ * @packageDocumentation
+ */
 export { platformPlugin as default } from './plugin';
+export { platformApiRef } from './api/PlatformApi';
+export type { PlatformApi } from './api/PlatformApi';
+export { PlatformClient } from './api/PlatformClient';

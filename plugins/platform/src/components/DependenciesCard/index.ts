@@ -1,0 +1,2 @@
+export { DependenciesCard } from './DependenciesCard';
+export type { DependenciesCardProps } from './DependenciesCard';

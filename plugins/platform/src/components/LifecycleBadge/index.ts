@@ -1,0 +1,2 @@
+export { LifecycleBadge } from './LifecycleBadge';
+export type { LifecycleBadgeProps } from './LifecycleBadge';

@@ -1,0 +1,2 @@
+export { RunsPage } from './RunsPage';
+export type { RunsPageProps } from './RunsPage';

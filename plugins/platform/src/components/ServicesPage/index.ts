@@ -1,0 +1,2 @@
+export { ServicesPage } from './ServicesPage';
+export type { ServicesPageProps } from './ServicesPage';

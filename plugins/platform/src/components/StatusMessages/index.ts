@@ -1,0 +1,1 @@
+export { EmptyMessage, FailureMessage, LoadingMessage } from './StatusMessages';

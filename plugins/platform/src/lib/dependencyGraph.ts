@@ -1,0 +1,212 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { DependencyType } from '@internal/plugin-platform-common';
+import { readOwnership, readTypedDependencies } from './entityReaders';
+
+/** One edge of the graph: `source` depends on `target`. */
+export interface DependencyEdge {
+  source: string;
+  target: string;
+  type: DependencyType;
+  critical: boolean;
+}
+
+/** What the cards show about an entity of the graph. */
+export interface DependencyNode {
+  ref: string;
+  title: string;
+  lifecycle?: string;
+  owner?: string;
+}
+
+/**
+ * An index of dependency edges in both directions. Build it once per set of
+ * entities with {@link createDependencyGraph}; every question below is then
+ * answered without scanning the whole catalog again.
+ */
+export interface DependencyGraph {
+  node(ref: string): DependencyNode | undefined;
+  dependenciesOf(ref: string): DependencyEdge[];
+  dependentsOf(ref: string): DependencyEdge[];
+}
+
+/** Lifecycles a production service must not rely on critically. */
+export const UNSTABLE_LIFECYCLES: readonly string[] = [
+  'experimental',
+  'deprecated',
+];
+
+export type DependencyWarning =
+  | {
+      kind: 'unstable-critical-dependency';
+      source: string;
+      target: string;
+      targetLifecycle: string;
+    }
+  | { kind: 'missing-target'; source: string; target: string };
+
+export interface DependencyRow {
+  ref: string;
+  type: DependencyType;
+  critical: boolean;
+  /** Undefined when the ref names nothing in the catalog. */
+  node?: DependencyNode;
+}
+
+/** Everything the dependencies card shows for one entity. */
+export interface DependenciesView {
+  dependencies: DependencyRow[];
+  dependents: DependencyRow[];
+  warnings: DependencyWarning[];
+  blastRadius: BlastRadius;
+}
+
+export interface BlastRadius {
+  /** Refs of every entity that fails when this one fails, nearest first. */
+  refs: string[];
+}
+
+/**
+ * Catalog refs are case-insensitive; indexing by this key keeps a
+ * `Component:default/Payments` declaration pointing at
+ * `component:default/payments`.
+ */
+export function refKey(ref: string): string {
+  return ref.toLocaleLowerCase('en-US');
+}
+
+export function createDependencyGraph(
+  entities: Iterable<Entity>,
+): DependencyGraph {
+  const nodes = new Map<string, DependencyNode>();
+  const outgoing = new Map<string, DependencyEdge[]>();
+  const incoming = new Map<string, DependencyEdge[]>();
+
+  for (const entity of entities) {
+    const ref = stringifyEntityRef(entity);
+    const { owner, lifecycle } = readOwnership(entity);
+    nodes.set(refKey(ref), {
+      ref,
+      title: entity.metadata.title ?? entity.metadata.name,
+      lifecycle,
+      owner,
+    });
+    const edges = readTypedDependencies(entity).map(dependency => ({
+      source: ref,
+      ...dependency,
+    }));
+    outgoing.set(refKey(ref), edges);
+    for (const edge of edges) {
+      const targetKey = refKey(edge.target);
+      const list = incoming.get(targetKey);
+      if (list) {
+        list.push(edge);
+      } else {
+        incoming.set(targetKey, [edge]);
+      }
+    }
+  }
+
+  return {
+    node: ref => nodes.get(refKey(ref)),
+    dependenciesOf: ref => outgoing.get(refKey(ref)) ?? [],
+    dependentsOf: ref => incoming.get(refKey(ref)) ?? [],
+  };
+}
+
+/**
+ * The entities that fail when `entityRef` fails: those that depend on it
+ * critically, directly or through a chain of critical edges. Non-critical
+ * dependents are expected to degrade, not fail, so they stop the walk.
+ */
+export function computeBlastRadius(options: {
+  graph: DependencyGraph;
+  entityRef: string;
+}): BlastRadius {
+  const { graph, entityRef } = options;
+  const visited = new Set<string>([refKey(entityRef)]);
+  const refs: string[] = [];
+  let frontier = [entityRef];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const ref of frontier) {
+      for (const edge of graph.dependentsOf(ref)) {
+        const sourceKey = refKey(edge.source);
+        if (edge.critical && !visited.has(sourceKey)) {
+          visited.add(sourceKey);
+          refs.push(edge.source);
+          next.push(edge.source);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return { refs };
+}
+
+/**
+ * The problems a reader of the entity page should know about: a production
+ * entity that depends critically on an experimental or deprecated one (seen
+ * from either end of the edge), and dependencies on refs the catalog does not
+ * know.
+ */
+export function findDependencyWarnings(options: {
+  graph: DependencyGraph;
+  entityRef: string;
+}): DependencyWarning[] {
+  const { graph, entityRef } = options;
+  const warnings: DependencyWarning[] = [];
+  for (const edge of graph.dependenciesOf(entityRef)) {
+    if (!graph.node(edge.target)) {
+      warnings.push({
+        kind: 'missing-target',
+        source: edge.source,
+        target: edge.target,
+      });
+    }
+  }
+  const edgesToCheck = [
+    ...graph.dependenciesOf(entityRef),
+    ...graph.dependentsOf(entityRef),
+  ];
+  for (const edge of edgesToCheck) {
+    const targetLifecycle = graph.node(edge.target)?.lifecycle;
+    if (
+      edge.critical &&
+      graph.node(edge.source)?.lifecycle === 'production' &&
+      targetLifecycle &&
+      UNSTABLE_LIFECYCLES.includes(targetLifecycle)
+    ) {
+      warnings.push({
+        kind: 'unstable-critical-dependency',
+        source: edge.source,
+        target: edge.target,
+        targetLifecycle,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** The dependencies card's whole computation for one entity. */
+export function describeDependencies(options: {
+  graph: DependencyGraph;
+  entityRef: string;
+}): DependenciesView {
+  const { graph, entityRef } = options;
+  return {
+    dependencies: graph.dependenciesOf(entityRef).map(edge => ({
+      ref: edge.target,
+      type: edge.type,
+      critical: edge.critical,
+      node: graph.node(edge.target),
+    })),
+    dependents: graph.dependentsOf(entityRef).map(edge => ({
+      ref: edge.source,
+      type: edge.type,
+      critical: edge.critical,
+      node: graph.node(edge.source),
+    })),
+    warnings: findDependencyWarnings(options),
+    blastRadius: computeBlastRadius(options),
+  };
+}
