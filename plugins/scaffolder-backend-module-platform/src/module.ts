@@ -1,4 +1,18 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
+import { envVarFilter, k8sNameFilter } from './filters';
+import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
+import { ResourceCompensatorRegistry } from './rollback/ResourceCompensatorRegistry';
+import { RollbackEngine } from './rollback/RollbackEngine';
+import {
+  ScaffolderApiTaskReader,
+  ScaffolderTaskEventLog,
+} from './rollback/scaffolderTasks';
+import { createRunsRouter } from './service/runsRouter';
 
 /**
  * Registers the platform's scaffolder actions and the rollback engine that
@@ -9,8 +23,59 @@ export const scaffolderModulePlatform = createBackendModule({
   moduleId: 'platform',
   register({ registerInit }) {
     registerInit({
-      deps: {},
-      async init() {},
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        templating: scaffolderTemplatingExtensionPoint,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
+      },
+      async init({
+        templating,
+        config,
+        database,
+        logger,
+        lifecycle,
+        discovery,
+        auth,
+        httpAuth,
+        httpRouter,
+        permissions,
+      }) {
+        templating.addTemplateFilters([k8sNameFilter, envVarFilter]);
+        const journal = await DatabaseRollbackJournal.create({ database });
+        // Each action registers the compensator for what it creates here.
+        const compensators = new ResourceCompensatorRegistry();
+
+        const seconds = (key: string) => {
+          const value = config.getOptionalNumber(`platform.rollback.${key}`);
+          return value === undefined ? undefined : value * 1000;
+        };
+        const engine = new RollbackEngine({
+          journal,
+          compensators,
+          logger,
+          tasks: new ScaffolderApiTaskReader({ discovery, auth }),
+          taskLog: new ScaffolderTaskEventLog({ db: journal.client, logger }),
+          pollIntervalMs: seconds('pollIntervalSeconds'),
+          maxDurationPerResourceMs: seconds('maxDurationPerResourceSeconds'),
+          leaseMs: seconds('leaseSeconds'),
+        });
+        // The engine reads task status over the scaffolder's HTTP API, which
+        // answers only once the backend has started.
+        lifecycle.addStartupHook(() => engine.start());
+        lifecycle.addShutdownHook(() => engine.stop());
+
+        httpRouter.use(
+          createRunsRouter({ journal, auth, httpAuth, permissions }),
+        );
+      },
     });
   },
 });

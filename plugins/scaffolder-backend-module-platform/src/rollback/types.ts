@@ -39,11 +39,30 @@ export interface RollbackJournal {
 }
 
 /**
+ * Thrown by a compensator when the failure may pass (HTTP 5xx, a timeout, a
+ * rate limit): the engine tries again with backoff until its time bound.
+ * Any other error ends the attempt at once as `rollback_failed`.
+ */
+export class TransientCompensationError extends Error {
+  readonly name = 'TransientCompensationError';
+  /** How long the server asked us to wait (`retry-after`), when it did. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options?: { retryAfterMs?: number }) {
+    super(message);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/**
  * Undoes one kind of resource. `compensate` deletes the resource only when
  * the entry proves this run created it, treats "already gone" (or
  * terminating, where deletion is asynchronous) as done, and throws an error
  * whose message says in words why it could not (for example a missing token
  * scope); that message is shown to users, so it never embeds a raw API error.
+ * Throw `TransientCompensationError` for failures worth retrying. Entries in
+ * state `pending` (intent recorded, outcome unknown) reach `compensate` too:
+ * look for the ownership marker before deleting anything.
  */
 export interface ResourceCompensator {
   kind: string;

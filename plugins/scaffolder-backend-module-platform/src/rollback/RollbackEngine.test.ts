@@ -1,0 +1,258 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import knexFactory, { Knex } from 'knex';
+import { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
+import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
+import {
+  RollbackEngine,
+  RollbackEngineOptions,
+  TaskSummary,
+} from './RollbackEngine';
+import { JournalEntry, TransientCompensationError } from './types';
+
+describe('RollbackEngine', () => {
+  let db: Knex;
+  let journal: DatabaseRollbackJournal;
+  let statuses: Map<string, TaskSummary>;
+  let logLines: { taskId: string; stepId: string; message: string }[];
+  let deleted: string[];
+
+  beforeEach(async () => {
+    db = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+    });
+    await DatabaseRollbackJournal.runMigrations(db);
+    journal = new DatabaseRollbackJournal(db);
+    statuses = new Map();
+    logLines = [];
+    deleted = [];
+  });
+
+  afterEach(() => db.destroy());
+
+  function engine(
+    compensate: (entry: JournalEntry) => Promise<'deleted' | 'already_gone'>,
+    options?: Partial<RollbackEngineOptions>,
+  ) {
+    const compensators = new ResourceCompensatorRegistry().register({
+      kind: 'test:thing',
+      compensate,
+    });
+    return new RollbackEngine({
+      journal,
+      compensators,
+      logger: mockServices.logger.mock(),
+      tasks: { getTask: async id => statuses.get(id) },
+      taskLog: { append: async line => void logLines.push(line) },
+      initialBackoffMs: 5,
+      maxBackoffMs: 20,
+      maxDurationPerResourceMs: 500,
+      ...options,
+    });
+  }
+
+  const deleting = async (entry: JournalEntry) => {
+    deleted.push(entry.identity);
+    return 'deleted' as const;
+  };
+
+  async function created(identity: string, stepId = 'step') {
+    const entry = await journal.recordIntent({
+      taskId: 't1',
+      stepId,
+      kind: 'test:thing',
+      identity,
+    });
+    return journal.markCreated(entry.id);
+  }
+
+  const states = async () =>
+    Object.fromEntries(
+      (await journal.listByTask('t1')).map(e => [e.identity, e.state]),
+    );
+
+  it('removes what a failed run created, newest first, and says so in the run log', async () => {
+    await created('one', 'a');
+    await created('two', 'b');
+    statuses.set('t1', { status: 'failed', templateRef: 'template:default/x' });
+
+    await engine(deleting).tick();
+
+    expect(deleted).toEqual(['two', 'one']);
+    expect(await states()).toEqual({ one: 'rolled_back', two: 'rolled_back' });
+    expect(logLines.map(l => [l.stepId, l.message])).toEqual([
+      [
+        'b',
+        'The run failed: rolling back 2 resource(s) it created, newest first.',
+      ],
+      ['b', 'Rolled back test:thing two: deleted.'],
+      ['a', 'Rolled back test:thing one: deleted.'],
+    ]);
+    expect(await journal.listUnsettledTaskIds()).toEqual([]);
+    expect((await journal.getRun('t1')).templateRef).toBe('template:default/x');
+  });
+
+  it.each(['completed', 'processing', 'open'])(
+    'leaves everything in place while the run is %s',
+    async status => {
+      await created('one');
+      statuses.set('t1', { status });
+      await engine(deleting).tick();
+      expect(deleted).toEqual([]);
+      expect(await states()).toEqual({ one: 'created' });
+    },
+  );
+
+  it('settles a completed run so it is not polled again', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'completed' });
+    await engine(deleting).tick();
+    expect(await journal.listUnsettledTaskIds()).toEqual([]);
+  });
+
+  it('does not guess when the scaffolder does not know the task', async () => {
+    await created('one');
+    await engine(deleting).tick();
+    expect(deleted).toEqual([]);
+    expect(await journal.listUnsettledTaskIds()).toEqual(['t1']);
+  });
+
+  it('keeps what the template asked to keep and says so', async () => {
+    await created('one');
+    const kept = await created('two');
+    await journal.markKept(kept.id);
+    statuses.set('t1', { status: 'cancelled' });
+
+    await engine(deleting).tick();
+
+    expect(deleted).toEqual(['one']);
+    expect(await states()).toEqual({ one: 'rolled_back', two: 'kept' });
+    expect(logLines.map(l => l.message)).toContain(
+      'Keeping test:thing two because the step asked for rollback: false.',
+    );
+  });
+
+  it('retries transient failures with backoff, honouring retry-after', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'failed' });
+    const attempts: number[] = [];
+    await engine(async () => {
+      attempts.push(Date.now());
+      if (attempts.length < 3) {
+        throw new TransientCompensationError('GitHub answered 502', {
+          retryAfterMs: attempts.length === 1 ? 50 : undefined,
+        });
+      }
+      return 'already_gone';
+    }).tick();
+
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(45);
+    expect(await states()).toEqual({ one: 'rolled_back' });
+    expect(logLines.at(-1)?.message).toBe(
+      'Rolled back test:thing one: it was already gone.',
+    );
+  });
+
+  it('goes on past a failed compensation and records why it failed', async () => {
+    await created('one');
+    await created('two');
+    statuses.set('t1', { status: 'failed' });
+    await engine(async entry => {
+      if (entry.identity === 'two') {
+        throw new Error('the token lacks the delete_repo scope');
+      }
+      return deleting(entry);
+    }).tick();
+
+    expect(deleted).toEqual(['one']);
+    const entries = await journal.listByTask('t1');
+    expect(entries.map(e => [e.identity, e.state, e.reason])).toEqual([
+      ['one', 'rolled_back', undefined],
+      ['two', 'rollback_failed', 'the token lacks the delete_repo scope'],
+    ]);
+    expect(logLines.map(l => l.message)).toContain(
+      'Could not roll back test:thing two: the token lacks the delete_repo scope',
+    );
+  });
+
+  it('gives up on a failure that does not pass within the time bound', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'failed' });
+    const started = Date.now();
+    await engine(
+      async () => {
+        throw new TransientCompensationError('GitHub answered 503');
+      },
+      { maxDurationPerResourceMs: 100 },
+    ).tick();
+
+    expect(Date.now() - started).toBeLessThan(1000);
+    const [entry] = await journal.listByTask('t1');
+    expect(entry.state).toBe('rollback_failed');
+    expect(entry.reason).toMatch(
+      /^gave up after \d+ attempt\(s\): GitHub answered 503$/,
+    );
+  });
+
+  it('reports a resource kind nobody can remove', async () => {
+    await journal.recordIntent({
+      taskId: 't1',
+      stepId: 's',
+      kind: 'unknown:kind',
+      identity: 'x',
+    });
+    statuses.set('t1', { status: 'failed' });
+    await engine(deleting).tick();
+    const [entry] = await journal.listByTask('t1');
+    expect(entry).toMatchObject({
+      state: 'rollback_failed',
+      reason: 'no compensator is registered for resource kind unknown:kind',
+    });
+  });
+
+  it('stops on shutdown mid-retry and a new instance finishes the job', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'failed' });
+    let calls = 0;
+    const first = engine(
+      async () => {
+        calls++;
+        throw new TransientCompensationError('GitHub answered 502');
+      },
+      {
+        initialBackoffMs: 10_000,
+        maxDurationPerResourceMs: 60_000,
+        leaseMs: 50,
+      },
+    );
+    const ticking = first.tick();
+    await new Promise(r => setTimeout(r, 50));
+    await first.stop();
+    await ticking;
+    expect(calls).toBe(1);
+    expect(await states()).toEqual({ one: 'rolling_back' });
+
+    await new Promise(r => setTimeout(r, 60));
+    await engine(deleting).tick();
+    expect(deleted).toEqual(['one']);
+    expect(await states()).toEqual({ one: 'rolled_back' });
+  });
+
+  it('starts polling on its own and rolls back within the interval', async () => {
+    await created('one');
+    const running = engine(deleting, { pollIntervalMs: 20 });
+    running.start();
+    try {
+      statuses.set('t1', { status: 'failed' });
+      for (let i = 0; i < 100 && deleted.length === 0; i++) {
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(deleted).toEqual(['one']);
+    } finally {
+      await running.stop();
+    }
+  });
+});

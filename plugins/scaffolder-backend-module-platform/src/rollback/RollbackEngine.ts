@@ -1,0 +1,261 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { toError } from '@backstage/errors';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  DatabaseRollbackJournal,
+  UNRESOLVED_STATES,
+} from './DatabaseRollbackJournal';
+import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
+import { JournalEntry, TransientCompensationError } from './types';
+
+/** What the engine needs to know about a scaffolder task. */
+export interface TaskSummary {
+  status: string;
+  templateRef?: string;
+  createdBy?: string;
+  createdAt?: string;
+}
+
+/** Reads a task's status; `undefined` when the scaffolder does not know it. */
+export interface TaskStatusReader {
+  getTask(taskId: string): Promise<TaskSummary | undefined>;
+}
+
+/** Appends a line to the log a user sees for a run. */
+export interface TaskLogWriter {
+  append(options: {
+    taskId: string;
+    stepId: string;
+    message: string;
+  }): Promise<void>;
+}
+
+export interface RollbackEngineOptions {
+  journal: DatabaseRollbackJournal;
+  compensators: ResourceCompensatorRegistry;
+  tasks: TaskStatusReader;
+  taskLog: TaskLogWriter;
+  logger: LoggerService;
+  /** How often runs are looked at; rollback starts within one interval. */
+  pollIntervalMs?: number;
+  /** How long one engine instance holds a run it is rolling back. */
+  leaseMs?: number;
+  /** Backoff between attempts on a transient failure. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** The bound on retrying one resource; then it is `rollback_failed`. */
+  maxDurationPerResourceMs?: number;
+  /** The bound on one compensation attempt. */
+  attemptTimeoutMs?: number;
+}
+
+const FINAL_FAILURES = new Set(['failed', 'cancelled']);
+
+function describe(entry: JournalEntry): string {
+  return `${entry.kind} ${entry.identity}${entry.url ? ` (${entry.url})` : ''}`;
+}
+
+class EngineStoppedError extends Error {}
+
+/**
+ * Undoes what a failed or cancelled scaffolder run created, newest first.
+ * All state is in the journal, so a restarted backend picks up where the
+ * previous one stopped.
+ */
+export class RollbackEngine {
+  private readonly instanceId = randomUUID();
+  private readonly pollIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxDurationPerResourceMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly stopController = new AbortController();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly options: RollbackEngineOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 1_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.maxDurationPerResourceMs =
+      options.maxDurationPerResourceMs ?? 5 * 60_000;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 60_000;
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopController.signal.aborted) {
+        return;
+      }
+      this.running = this.tick().finally(() => {
+        if (!this.stopController.signal.aborted) {
+          this.timer = setTimeout(loop, this.pollIntervalMs);
+        }
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops polling and interrupts a rollback in progress; the journal keeps its place. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every run that may still need work. */
+  async tick(): Promise<void> {
+    const { journal, logger } = this.options;
+    let taskIds: string[];
+    try {
+      taskIds = await journal.listUnsettledTaskIds();
+    } catch (e) {
+      logger.warn(`Could not read the rollback journal: ${toError(e).message}`);
+      return;
+    }
+    for (const taskId of taskIds) {
+      if (this.stopController.signal.aborted) {
+        return;
+      }
+      try {
+        await this.handleRun(taskId);
+      } catch (e) {
+        if (!(e instanceof EngineStoppedError)) {
+          logger.warn(
+            `Rollback of task ${taskId} was interrupted and will be retried: ${
+              toError(e).message
+            }`,
+          );
+        }
+      }
+    }
+  }
+
+  private async handleRun(taskId: string): Promise<void> {
+    const { journal, tasks } = this.options;
+    const task = await tasks.getTask(taskId);
+    if (!task) {
+      // Never guess: a run we cannot see is left for a later pass.
+      return;
+    }
+    await journal.updateRun(taskId, task);
+    if (task.status === 'completed') {
+      await journal.settleRun(taskId);
+    } else if (FINAL_FAILURES.has(task.status)) {
+      await this.rollBack(taskId, task.status);
+    }
+  }
+
+  private async rollBack(taskId: string, status: string): Promise<void> {
+    const { journal, taskLog } = this.options;
+    if (!(await journal.acquireLease(taskId, this.instanceId, this.leaseMs))) {
+      return;
+    }
+    try {
+      const entries = (await journal.listByTask(taskId)).reverse();
+      const todo = entries.filter(e => UNRESOLVED_STATES.includes(e.state));
+      if (todo.length > 0) {
+        await taskLog.append({
+          taskId,
+          stepId: todo[0].stepId,
+          message: `The run ${
+            status === 'cancelled' ? 'was cancelled' : 'failed'
+          }: rolling back ${todo.length} resource(s) it created, newest first.`,
+        });
+      }
+      for (const entry of entries) {
+        if (entry.state === 'kept' && todo.length > 0) {
+          await taskLog.append({
+            taskId,
+            stepId: entry.stepId,
+            message: `Keeping ${describe(
+              entry,
+            )} because the step asked for rollback: false.`,
+          });
+        }
+        if (UNRESOLVED_STATES.includes(entry.state)) {
+          await journal.acquireLease(taskId, this.instanceId, this.leaseMs);
+          await this.compensate(entry);
+        }
+      }
+      await journal.settleRun(taskId);
+    } finally {
+      await journal.releaseLease(taskId, this.instanceId);
+    }
+  }
+
+  private async compensate(entry: JournalEntry): Promise<void> {
+    const { journal, compensators, taskLog, logger } = this.options;
+    const log = (message: string) =>
+      taskLog.append({ taskId: entry.taskId, stepId: entry.stepId, message });
+
+    const compensator = compensators.get(entry.kind);
+    if (!compensator) {
+      const reason = `no compensator is registered for resource kind ${entry.kind}`;
+      await journal.setState(entry.id, 'rollback_failed', reason);
+      await log(`Could not roll back ${describe(entry)}: ${reason}.`);
+      return;
+    }
+
+    await journal.setState(entry.id, 'rolling_back');
+    const deadline = Date.now() + this.maxDurationPerResourceMs;
+    let backoff = this.initialBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      const signal = AbortSignal.any([
+        this.stopController.signal,
+        AbortSignal.timeout(this.attemptTimeoutMs),
+      ]);
+      try {
+        const result = await compensator.compensate(entry, { signal });
+        await journal.setState(entry.id, 'rolled_back');
+        await log(
+          result === 'deleted'
+            ? `Rolled back ${describe(entry)}: deleted.`
+            : `Rolled back ${describe(entry)}: it was already gone.`,
+        );
+        return;
+      } catch (e) {
+        if (this.stopController.signal.aborted) {
+          // Shutdown: the entry stays `rolling_back` and the next backend resumes it.
+          throw new EngineStoppedError();
+        }
+        const error = toError(e);
+        const transient =
+          error instanceof TransientCompensationError ||
+          error.name === 'TimeoutError' ||
+          error.name === 'AbortError';
+        const wait = Math.max(
+          backoff,
+          e instanceof TransientCompensationError ? e.retryAfterMs ?? 0 : 0,
+        );
+        if (!transient || Date.now() + wait > deadline) {
+          const reason = transient
+            ? `gave up after ${attempt} attempt(s): ${error.message}`
+            : error.message;
+          await journal.setState(entry.id, 'rollback_failed', reason);
+          await log(`Could not roll back ${describe(entry)}: ${reason}`);
+          logger.warn(
+            `Rollback of ${entry.kind} ${entry.identity} for task ${entry.taskId} failed: ${reason}`,
+          );
+          return;
+        }
+        logger.info(
+          `Rollback of ${entry.kind} ${entry.identity} will be retried in ${wait} ms: ${error.message}`,
+        );
+        await this.sleep(wait);
+        backoff = Math.min(backoff * 2, this.maxBackoffMs);
+      }
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    try {
+      await delay(ms, undefined, { signal: this.stopController.signal });
+    } catch {
+      throw new EngineStoppedError();
+    }
+  }
+}
