@@ -1,8 +1,16 @@
-/***/
 /**
- * The platform-processor module for @backstage/plugin-catalog-backend
+ * Catalog processors for the platform's lifecycles, typed dependencies and
+ * ownership data, and a search module that indexes owners and dependencies.
  *
  * @packageDocumentation
  */
 
 export { catalogModulePlatform as default } from './module';
+export { searchModulePlatformCatalogCollator } from './searchModule';
+export {
+  LifecycleProcessor,
+  readLifecycles,
+} from './processor/LifecycleProcessor';
+export { TypedDependencyProcessor } from './processor/TypedDependencyProcessor';
+export { OwnershipProcessor } from './processor/OwnershipProcessor';
+export { platformEntityTransformer } from './search/platformEntityTransformer';

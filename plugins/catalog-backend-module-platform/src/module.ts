@@ -3,11 +3,19 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { PlatformProcessor } from './processor/PlatformProcessor';
+import { LifecycleProcessor } from './processor/LifecycleProcessor';
+import { OwnershipProcessor } from './processor/OwnershipProcessor';
+import { TypedDependencyProcessor } from './processor/TypedDependencyProcessor';
 
+/**
+ * Adds the platform's lifecycle, typed dependency and ownership rules to the
+ * catalog.
+ *
+ * @public
+ */
 export const catalogModulePlatform = createBackendModule({
   pluginId: 'catalog',
-  moduleId: 'platform-processor',
+  moduleId: 'platform',
   register({ registerInit }) {
     registerInit({
       deps: {
@@ -15,7 +23,11 @@ export const catalogModulePlatform = createBackendModule({
         catalog: catalogProcessingExtensionPoint,
       },
       async init({ catalog, config }) {
-        catalog.addProcessor(PlatformProcessor.fromConfig(config));
+        catalog.addProcessor(
+          LifecycleProcessor.fromConfig(config),
+          new TypedDependencyProcessor(),
+          new OwnershipProcessor(),
+        );
       },
     });
   },

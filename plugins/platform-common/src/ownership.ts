@@ -1,3 +1,5 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+
 /**
  * Annotations that carry ownership data beside `spec.owner`. Each value must
  * be an absolute URL.
@@ -9,3 +11,102 @@ export const ANNOTATION_ON_CALL_URL = 'platform.internal/on-call-url';
 export const ANNOTATION_DOCS_URL = 'platform.internal/docs-url';
 /** @public */
 export const ANNOTATION_REPOSITORY_URL = 'platform.internal/repository-url';
+
+/**
+ * Where to reach the owners of an entity. Every field is an absolute http or
+ * https URL, or absent.
+ *
+ * @public
+ */
+export interface Ownership {
+  onCallUrl?: string;
+  docsUrl?: string;
+  repositoryUrl?: string;
+}
+
+/**
+ * The ownership annotations, the field of {@link Ownership} each fills, and
+ * the title and type of the entity link the catalog adds for it.
+ *
+ * @public
+ */
+export const OWNERSHIP_ANNOTATIONS = [
+  {
+    annotation: ANNOTATION_ON_CALL_URL,
+    field: 'onCallUrl',
+    title: 'On-call',
+    linkType: 'on-call',
+  },
+  {
+    annotation: ANNOTATION_DOCS_URL,
+    field: 'docsUrl',
+    title: 'Documentation',
+    linkType: 'documentation',
+  },
+  {
+    annotation: ANNOTATION_REPOSITORY_URL,
+    field: 'repositoryUrl',
+    title: 'Repository',
+    linkType: 'repository',
+  },
+] as const;
+
+/**
+ * The outcome of reading the ownership annotations of an entity.
+ *
+ * @public
+ */
+export interface ParsedOwnership {
+  ownership: Ownership;
+  problems: string[];
+}
+
+function isWebUrl(value: string): boolean {
+  try {
+    // Only http(s): the frontend renders these as links, and a javascript:
+    // or data: URL there would run in the user's session.
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and validates the ownership annotations of an entity.
+ *
+ * @public
+ */
+export function parseOwnership(entity: Entity): ParsedOwnership {
+  const annotations = entity.metadata.annotations ?? {};
+  const ownership: Ownership = {};
+  const problems: string[] = [];
+  for (const { annotation, field } of OWNERSHIP_ANNOTATIONS) {
+    const value = annotations[annotation];
+    if (value === undefined) {
+      continue;
+    }
+    if (isWebUrl(value)) {
+      ownership[field] = value;
+    } else {
+      problems.push(
+        `Annotation ${annotation} of ${stringifyEntityRef(
+          entity,
+        )} is ${JSON.stringify(
+          value,
+        )}, which is not an absolute http or https URL`,
+      );
+    }
+  }
+  return { ownership, problems };
+}
+
+/**
+ * The valid ownership URLs of an entity, for display: see
+ * {@link parseOwnership}.
+ *
+ * @public
+ */
+export function readOwnership(entity: Entity): Ownership {
+  return parseOwnership(entity).ownership;
+}

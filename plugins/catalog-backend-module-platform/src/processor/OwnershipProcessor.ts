@@ -1,0 +1,51 @@
+import { Entity, EntityLink } from '@backstage/catalog-model';
+import { LocationSpec } from '@backstage/plugin-catalog-common';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import {
+  OWNERSHIP_ANNOTATIONS,
+  parseOwnership,
+} from '@internal/plugin-platform-common';
+
+/**
+ * Validates the ownership annotations (on-call, documentation and repository
+ * URLs) of any entity and adds each valid URL to `metadata.links`, so the
+ * stock links card shows them without any frontend change.
+ *
+ * @public
+ */
+export class OwnershipProcessor implements CatalogProcessor {
+  getProcessorName(): string {
+    return 'OwnershipProcessor';
+  }
+
+  async postProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
+    const { ownership, problems } = parseOwnership(entity);
+    for (const problem of problems) {
+      emit(processingResult.inputError(location, problem));
+    }
+
+    const links = entity.metadata.links ?? [];
+    const added: EntityLink[] = [];
+    for (const { field, title, linkType } of OWNERSHIP_ANNOTATIONS) {
+      const url = ownership[field];
+      if (url && !links.some(link => link.url === url)) {
+        added.push({ url, title, type: linkType });
+      }
+    }
+    if (added.length === 0) {
+      return entity;
+    }
+    return {
+      ...entity,
+      metadata: { ...entity.metadata, links: [...links, ...added] },
+    };
+  }
+}

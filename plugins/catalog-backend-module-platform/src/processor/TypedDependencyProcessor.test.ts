@@ -1,0 +1,127 @@
+import { Entity } from '@backstage/catalog-model';
+import { processingResult } from '@backstage/plugin-catalog-node';
+import { TypedDependencyProcessor } from './TypedDependencyProcessor';
+
+const location = { type: 'file', target: '/catalog/catalog-info.yaml' };
+const checkout = { kind: 'Component', namespace: 'default', name: 'checkout' };
+
+function component(spec: Record<string, unknown>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'checkout' },
+    spec: { type: 'service', lifecycle: 'production', owner: 'team', ...spec },
+  };
+}
+
+function pair(
+  target: { kind: string; namespace: string; name: string },
+  source = checkout,
+) {
+  return [
+    processingResult.relation({ source, type: 'dependsOn', target }),
+    processingResult.relation({
+      source: target,
+      type: 'dependencyOf',
+      target: source,
+    }),
+  ];
+}
+
+async function process(input: Entity) {
+  const emit = jest.fn();
+  const output = await new TypedDependencyProcessor().postProcessEntity(
+    input,
+    location,
+    emit,
+  );
+  return { output, emitted: emit.mock.calls.map(([result]) => result) };
+}
+
+describe('TypedDependencyProcessor', () => {
+  it('emits dependsOn and dependencyOf for every typed dependency and normalises the list', async () => {
+    const { output, emitted } = await process(
+      component({
+        dependsOn: ['component:web-assets'],
+        dependencies: [
+          { target: 'component:payments', type: 'runtime', critical: true },
+          { target: 'resource:orders-db', type: 'data' },
+        ],
+      }),
+    );
+
+    expect(emitted).toEqual([
+      ...pair({ kind: 'component', namespace: 'default', name: 'payments' }),
+      ...pair({ kind: 'resource', namespace: 'default', name: 'orders-db' }),
+      ...pair({ kind: 'component', namespace: 'default', name: 'web-assets' }),
+    ]);
+    expect(output.spec?.dependsOn).toEqual(['component:web-assets']);
+    expect(output.spec?.dependencies).toEqual([
+      { target: 'component:default/payments', type: 'runtime', critical: true },
+      { target: 'resource:default/orders-db', type: 'data', critical: false },
+      {
+        target: 'component:default/web-assets',
+        type: 'runtime',
+        critical: false,
+      },
+    ]);
+  });
+
+  it('gives Resources typed dependencies too', async () => {
+    const input: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: { name: 'orders-db', namespace: 'shop' },
+      spec: {
+        type: 'database',
+        owner: 'team',
+        dependencies: [{ target: 'resource:backups', type: 'data' }],
+      },
+    };
+
+    expect((await process(input)).emitted).toEqual(
+      pair(
+        { kind: 'resource', namespace: 'shop', name: 'backups' },
+        { kind: 'Resource', namespace: 'shop', name: 'orders-db' },
+      ),
+    );
+  });
+
+  it('leaves an entity without dependencies unchanged', async () => {
+    const input = component({});
+
+    expect(await process(input)).toEqual({ output: input, emitted: [] });
+  });
+
+  it.each([
+    [
+      'an unknown type',
+      { target: 'component:payments', type: 'network' },
+      'spec.dependencies[0] of component:default/checkout has the type "network"; allowed types are runtime, build, data',
+    ],
+    [
+      'a target that is not an entity ref',
+      { target: 'payments', type: 'runtime' },
+      'spec.dependencies[0] of component:default/checkout has the target "payments", which is not an entity ref with a kind such as component:payments',
+    ],
+    [
+      'a non-boolean critical',
+      { target: 'component:payments', critical: 'true' },
+      'spec.dependencies[0] of component:default/checkout has critical set to "true"; allowed values are true and false',
+    ],
+  ])('reports %s as an input error', async (_case, item, message) => {
+    const { emitted } = await process(
+      component({
+        dependencies: [
+          item,
+          { target: 'resource:orders-db', type: 'data', critical: true },
+        ],
+      }),
+    );
+
+    expect(emitted).toEqual([
+      processingResult.inputError(location, message),
+      ...pair({ kind: 'resource', namespace: 'default', name: 'orders-db' }),
+    ]);
+  });
+});

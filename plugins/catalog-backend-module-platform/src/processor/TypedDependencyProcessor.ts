@@ -1,0 +1,70 @@
+import {
+  Entity,
+  getCompoundEntityRef,
+  parseEntityRef,
+  RELATION_DEPENDENCY_OF,
+  RELATION_DEPENDS_ON,
+} from '@backstage/catalog-model';
+import { LocationSpec } from '@backstage/plugin-catalog-common';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import { parseTypedDependencies } from '@internal/plugin-platform-common';
+
+/**
+ * Validates `spec.dependencies` of Components and Resources, emits the stock
+ * `dependsOn` / `dependencyOf` relation pair for each typed dependency, and
+ * rewrites `spec.dependencies` into its normal form: full target refs,
+ * `critical` always set, and every plain `spec.dependsOn` entry added as a
+ * non-critical runtime dependency, so that readers find every dependency with
+ * its type in one list.
+ *
+ * @public
+ */
+export class TypedDependencyProcessor implements CatalogProcessor {
+  getProcessorName(): string {
+    return 'TypedDependencyProcessor';
+  }
+
+  async postProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
+    // These are the kinds that have dependsOn in the stock model.
+    if (entity.kind !== 'Component' && entity.kind !== 'Resource') {
+      return entity;
+    }
+    const { dependencies, problems } = parseTypedDependencies(entity);
+    for (const problem of problems) {
+      emit(processingResult.inputError(location, problem));
+    }
+    if (dependencies.length === 0) {
+      return entity;
+    }
+
+    const self = getCompoundEntityRef(entity);
+    for (const { target } of dependencies) {
+      // Targets that came from spec.dependsOn get the same pair from the stock
+      // processor too; the catalog stores each relation of an entity once.
+      const targetRef = parseEntityRef(target);
+      emit(
+        processingResult.relation({
+          source: self,
+          type: RELATION_DEPENDS_ON,
+          target: targetRef,
+        }),
+      );
+      emit(
+        processingResult.relation({
+          source: targetRef,
+          type: RELATION_DEPENDENCY_OF,
+          target: self,
+        }),
+      );
+    }
+    return { ...entity, spec: { ...entity.spec, dependencies } };
+  }
+}
