@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test: type check, lint, config schema check, the unit
+# and integration tests of every package, and the browser tests against the
+# built app. Installs what it needs first. Fails if any stage fails.
+debian_packages=(chromium postgresql golang-go)
+command -v kubectl >/dev/null 2>&1 || debian_packages+=(kubernetes-client)
+source "$(dirname "$0")/provision.sh" "${debian_packages[@]}"
+
+export CI=true
+results_dir="$REPO_ROOT/test-results"
+rm -rf "$results_dir" && mkdir -p "$results_dir"
+started=$SECONDS
+
+stage() {
+  local name="$1"
+  shift
+  log "$name"
+  local stage_start=$SECONDS
+  "$@"
+  echo "($name took $((SECONDS - stage_start)) s)"
+}
+
+stage "Type check (tsc)" yarn tsc
+stage "Lint (backstage-cli repo lint)" yarn backstage-cli repo lint
+stage "Config schema check" yarn backstage-cli config:check --config app-config.yaml
+stage "Unit and integration tests" yarn backstage-cli repo test \
+  --json --outputFile="$results_dir/jest.json"
+stage "Build the frontend" yarn workspace app build
+stage "Browser tests (Playwright, Debian Chromium)" yarn playwright test
+
+node "$REPO_ROOT/scripts/summarize-results.js" "$results_dir"
+echo "Total time: $((SECONDS - started)) s"
