@@ -4,4 +4,14 @@
  *
  * @packageDocumentation
  */
-export {};
+export { startKubernetesApiServer } from './kubernetes/server';
+export * from './github';
+export type {
+  Delay,
+  FaultOptions,
+  KubernetesApiServerOptions,
+  KubernetesApiServerSettings,
+  LocalKubernetesApiServer,
+  RecordedRequest,
+} from './kubernetes/server';
+export type { KubeObject } from './kubernetes/resources';

@@ -1,0 +1,244 @@
+import { LocalGithubApiServer, startGithubApiServer } from './server';
+
+describe('startGithubApiServer', () => {
+  let server: LocalGithubApiServer;
+
+  beforeEach(async () => {
+    server = await startGithubApiServer({
+      tokens: {
+        admin: { login: 'ada', scopes: ['repo', 'delete_repo'] },
+        writer: { login: 'bob', scopes: ['repo'] },
+      },
+      orgs: ['acme'],
+      host: 'github.test',
+    });
+  });
+
+  afterEach(() => server.close());
+
+  async function call(
+    method: string,
+    path: string,
+    body?: object,
+    token = 'admin',
+  ) {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `token ${token}`,
+        'content-type': 'application/json',
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
+  }
+
+  it('rejects unknown tokens with GitHub’s 401 body', async () => {
+    const res = await call('GET', '/user', undefined, 'nope');
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      message: 'Bad credentials',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '401',
+    });
+  });
+
+  it('creates an organization repository and refuses the same name again', async () => {
+    const created = await call('POST', '/orgs/acme/repos', {
+      name: 'payments',
+      visibility: 'private',
+      description: 'Pays',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      full_name: 'acme/payments',
+      private: true,
+      html_url: 'https://github.test/acme/payments',
+      owner: { login: 'acme', type: 'Organization' },
+    });
+
+    const again = await call('POST', '/orgs/acme/repos', { name: 'Payments' });
+    expect(again.status).toBe(422);
+    expect(again.body).toMatchObject({
+      message: 'Repository creation failed.',
+      errors: [
+        expect.objectContaining({
+          field: 'name',
+          message: 'name already exists on this account',
+        }),
+      ],
+    });
+  });
+
+  it('answers 404 for unknown repositories and organizations', async () => {
+    expect((await call('GET', '/repos/acme/none')).body).toEqual({
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '404',
+    });
+    expect((await call('POST', '/orgs/else/repos', { name: 'x' })).status).toBe(
+      404,
+    );
+  });
+
+  it('deletes only with the delete_repo scope, like GitHub', async () => {
+    server.seedRepo('acme', 'keep');
+    const denied = await call(
+      'DELETE',
+      '/repos/acme/keep',
+      undefined,
+      'writer',
+    );
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toBe('Must have admin rights to Repository.');
+    expect(denied.headers.get('x-oauth-scopes')).toBe('repo');
+    expect(server.getRepo('acme', 'keep')).toBeDefined();
+
+    expect((await call('DELETE', '/repos/acme/keep')).status).toBe(204);
+    expect(server.getRepo('acme', 'keep')).toBeUndefined();
+    expect((await call('DELETE', '/repos/acme/keep')).status).toBe(404);
+  });
+
+  it('refuses Git Data calls on an empty repository and builds commits on an initialised one', async () => {
+    await call('POST', '/orgs/acme/repos', { name: 'empty' });
+    const blocked = await call('POST', '/repos/acme/empty/git/blobs', {
+      content: 'x',
+    });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.message).toBe('Git Repository is empty.');
+
+    await call('POST', '/orgs/acme/repos', { name: 'app', auto_init: true });
+    const blob = await call('POST', '/repos/acme/app/git/blobs', {
+      content: Buffer.from('hello\n').toString('base64'),
+      encoding: 'base64',
+    });
+    // The real git object id of "hello\n".
+    expect(blob.body.sha).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
+    const tree = await call('POST', '/repos/acme/app/git/trees', {
+      tree: [
+        {
+          path: 'src/hello.txt',
+          mode: '100644',
+          type: 'blob',
+          sha: blob.body.sha,
+        },
+      ],
+    });
+    const commit = await call('POST', '/repos/acme/app/git/commits', {
+      message: 'First',
+      tree: tree.body.sha,
+      parents: [],
+    });
+    const notForward = await call(
+      'PATCH',
+      '/repos/acme/app/git/refs/heads/main',
+      {
+        sha: commit.body.sha,
+      },
+    );
+    expect(notForward.status).toBe(422);
+    const forced = await call('PATCH', '/repos/acme/app/git/refs/heads/main', {
+      sha: commit.body.sha,
+      force: true,
+    });
+    expect(forced.status).toBe(200);
+    expect(server.files('acme', 'app')).toEqual({ 'src/hello.txt': 'hello\n' });
+  });
+
+  it('answers 404 to Git Data calls right after creation when told to', async () => {
+    server.settings.gitNotReadyCallsAfterCreate = 2;
+    await call('POST', '/orgs/acme/repos', { name: 'slow', auto_init: true });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push(
+        (await call('GET', '/repos/acme/slow/git/ref/heads/main')).status,
+      );
+    }
+    expect(statuses).toEqual([404, 404, 200]);
+  });
+
+  it.each([
+    [{ kind: 'status' as const, status: 503 }, 503, undefined, undefined],
+    [{ kind: 'rate-limit' as const }, 403, undefined, '0'],
+    [
+      { kind: 'secondary-rate-limit' as const, retryAfterSeconds: 7 },
+      403,
+      '7',
+      null,
+    ],
+    [{ kind: 'secondary-rate-limit' as const, status: 429 }, 429, null, null],
+  ])('injects %j', async (fault, status, retryAfter, remaining) => {
+    server.failNext(1, fault);
+    const res = await call('GET', '/user');
+    expect(res.status).toBe(status);
+    if (retryAfter !== undefined) {
+      expect(res.headers.get('retry-after')).toBe(retryAfter);
+    }
+    if (remaining !== undefined) {
+      expect(res.headers.get('x-ratelimit-remaining')).toBe(remaining);
+    }
+    expect((await call('GET', '/user')).status).toBe(200);
+  });
+
+  it('can carry out a create and still answer 502, leaving the outcome unclear', async () => {
+    server.failNext(1, {
+      method: 'POST',
+      pathIncludes: '/repos',
+      afterCommit: true,
+    });
+    const res = await call('POST', '/orgs/acme/repos', { name: 'unclear' });
+    expect(res.status).toBe(502);
+    expect(server.getRepo('acme', 'unclear')).toBeDefined();
+  });
+
+  it('can hold a request until the client gives up', async () => {
+    server.failNext(1, { kind: 'timeout', afterCommit: true, method: 'POST' });
+    await expect(
+      fetch(`${server.url}/orgs/acme/repos`, {
+        method: 'POST',
+        headers: {
+          authorization: 'token admin',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'late' }),
+        signal: AbortSignal.timeout(200),
+      }),
+    ).rejects.toThrow();
+    expect(server.getRepo('acme', 'late')).toBeDefined();
+  });
+
+  it('records requests with the login, never the token', async () => {
+    await call('GET', '/user', undefined, 'writer');
+    expect(server.requests).toEqual([
+      { method: 'GET', path: '/user', status: 200, login: 'bob' },
+    ]);
+  });
+
+  it('sets topics and team access', async () => {
+    server.seedRepo('acme', 'svc');
+    expect(
+      (
+        await call('PUT', '/repos/acme/svc/topics', {
+          names: ['payments', 'Bad Topic'],
+        })
+      ).status,
+    ).toBe(422);
+    await call('PUT', '/repos/acme/svc/topics', { names: ['payments'] });
+    expect(
+      (
+        await call('PUT', '/orgs/acme/teams/core/repos/acme/svc', {
+          permission: 'admin',
+        })
+      ).status,
+    ).toBe(204);
+    expect(server.getRepo('acme', 'svc')).toMatchObject({
+      topics: ['payments'],
+      teams: { core: 'admin' },
+    });
+  });
+});
