@@ -1,0 +1,14 @@
+'use strict';
+
+const { createServer, SERVICE_NAME } = require('./server');
+
+const port = Number(process.env.PORT ?? 8080);
+const server = createServer();
+
+// Kubernetes sends SIGTERM before it kills a pod: stop accepting connections
+// and let the requests in flight finish.
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+
+server.listen(port, () => {
+  console.log(`${SERVICE_NAME} listening on :${port}`);
+});

@@ -1,0 +1,375 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import yaml from 'yaml';
+import { Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  createTemplateAction,
+  scaffolderActionsExtensionPoint,
+} from '@backstage/plugin-scaffolder-node';
+import {
+  DryRunBackend,
+  logMessages,
+  readDirectoryContents,
+  startDryRunBackend,
+  writeDirectoryContents,
+} from '../__testUtils__/scaffolderDryRun';
+
+const run = promisify(execFile);
+
+const TEMPLATE_DIR = path.resolve(
+  __dirname,
+  '../../../../examples/templates/microservice',
+);
+const template = yaml.parse(
+  fs.readFileSync(path.join(TEMPLATE_DIR, 'template.yaml'), 'utf8'),
+);
+
+// The default namespace quota of the platform (issue: cpu 4, memory 8Gi,
+// pods 20). A rollout must fit it with every surge pod at its limits.
+const QUOTA = { cpuMillis: 4000, memoryMi: 8192, pods: 20 };
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'networking.k8s.io/v1/Ingress': Ingress,
+};
+
+type Language = 'go' | 'python' | 'nodejs';
+
+interface Rendered {
+  dir: string;
+  files: string[];
+  log: string[];
+  output: Record<string, unknown>;
+}
+
+const stubbedPlatformActions = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'golden-path-test-stubs',
+  register({ registerInit }) {
+    registerInit({
+      deps: { scaffolder: scaffolderActionsExtensionPoint },
+      async init({ scaffolder }) {
+        for (const id of [
+          'platform:github:repo:create',
+          'platform:kubernetes:namespace:create',
+          'platform:kubernetes:apply',
+        ]) {
+          scaffolder.addActions(
+            createTemplateAction({
+              id,
+              supportsDryRun: true,
+              async handler() {},
+            }),
+          );
+        }
+      },
+    });
+  },
+});
+
+function cpuMillis(value: string): number {
+  return value.endsWith('m')
+    ? Number(value.slice(0, -1))
+    : Number(value) * 1000;
+}
+
+function memoryMi(value: string): number {
+  const units: Record<string, number> = { Mi: 1, Gi: 1024 };
+  const [, amount, unit] = /^(\d+)(Mi|Gi)$/.exec(value) ?? [];
+  if (!unit) {
+    throw new Error(`Unexpected memory quantity ${value}`);
+  }
+  return Number(amount) * units[unit];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a generated service the way its container does and asks its health
+ * endpoint, which is what the Kubernetes probes will do.
+ */
+async function probeHealth(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ status: number; body: unknown }> {
+  const port = await freePort();
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, PORT: String(port) },
+    stdio: 'ignore',
+  });
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: response.status, body: await response.json() };
+      } catch {
+        await new Promise(resolve => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`${command} never answered on port ${port}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+describe('microservice golden path template', () => {
+  let backend: DryRunBackend;
+  const rendered = new Map<string, Rendered>();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-path-'));
+
+  async function render(language: Language, exposePublic: boolean) {
+    const key = `${language}-${exposePublic}`;
+    const existing = rendered.get(key);
+    if (existing) {
+      return existing;
+    }
+    const result = await backend.dryRun({
+      template,
+      values: {
+        service_name: `payments-${language}`,
+        description: `Takes payments: a "${language}" service.`,
+        language,
+        owner: 'group:default/team-payments',
+        lifecycle: 'experimental',
+        expose_public: exposePublic,
+        github_org: 'example-org',
+        dependencies: [
+          {
+            target: 'component:default/ledger-api',
+            type: 'runtime',
+            critical: true,
+          },
+          {
+            target: 'resource:default/orders-db',
+            type: 'data',
+            critical: false,
+          },
+        ],
+      },
+      directoryContents: readDirectoryContents(TEMPLATE_DIR),
+    });
+    const dir = path.join(workDir, key);
+    writeDirectoryContents(dir, result.directoryContents);
+    const entry = {
+      dir,
+      files: result.directoryContents.map(file => file.path).sort(),
+      log: logMessages(result),
+      output: result.output,
+    };
+    rendered.set(key, entry);
+    return entry;
+  }
+
+  beforeAll(async () => {
+    backend = await startDryRunBackend({
+      features: [stubbedPlatformActions],
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it.each(['go', 'python', 'nodejs'] as const)(
+    'renders a complete %s service',
+    async language => {
+      const { files } = await render(language, false);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          '.dockerignore',
+          '.github/workflows/ci.yaml',
+          'Dockerfile',
+          'README.md',
+          'catalog-info.yaml',
+          'kubernetes/deployment.yaml',
+          'kubernetes/service.yaml',
+        ]),
+      );
+      expect(files).not.toContain('kubernetes/ingress.yaml');
+      expect(files.some(file => file.includes('${{'))).toBe(false);
+    },
+    60_000,
+  );
+
+  it('adds an Ingress only when the service is public', async () => {
+    const { dir, files } = await render('nodejs', true);
+    expect(files).toContain('kubernetes/ingress.yaml');
+    const ingress = yaml.parse(
+      fs.readFileSync(path.join(dir, 'kubernetes/ingress.yaml'), 'utf8'),
+    );
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe(
+      'payments-nodejs',
+    );
+  }, 60_000);
+
+  it('builds a nodejs service whose own test passes and whose health endpoint answers', async () => {
+    const { dir } = await render('nodejs', false);
+    await run(process.execPath, ['--test'], { cwd: dir });
+    await expect(
+      probeHealth(process.execPath, ['src/index.js'], dir),
+    ).resolves.toEqual({ status: 200, body: { status: 'ok' } });
+  }, 60_000);
+
+  it('builds a python service that compiles, whose test passes and whose health endpoint answers', async () => {
+    const { dir } = await render('python', false);
+    await run(
+      'python3',
+      ['-m', 'py_compile', 'service.py', 'test_service.py'],
+      {
+        cwd: dir,
+      },
+    );
+    await run('python3', ['-m', 'unittest', '-v'], { cwd: dir });
+    await expect(probeHealth('python3', ['service.py'], dir)).resolves.toEqual({
+      status: 200,
+      body: { status: 'ok' },
+    });
+  }, 60_000);
+
+  const goAvailable = (() => {
+    try {
+      execFileSync('go', ['version']);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!goAvailable) {
+    // eslint-disable-next-line no-console
+    console.warn(
+      'Skipping the go build of the golden path: no `go` on PATH (install Debian golang-go).',
+    );
+  }
+  (goAvailable ? it : it.skip)(
+    'builds a go service whose test passes and whose health endpoint answers',
+    async () => {
+      const { dir } = await render('go', false);
+      // Standard library only and no network: modules resolve locally.
+      const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' };
+      await run('go', ['build', '-o', 'service', '.'], { cwd: dir, env });
+      await run('go', ['test', './...'], { cwd: dir, env });
+      await expect(
+        probeHealth(path.join(dir, 'service'), [], dir),
+      ).resolves.toEqual({ status: 200, body: { status: 'ok' } });
+    },
+    150_000,
+  );
+
+  it.each([
+    ['go', false],
+    ['python', false],
+    ['nodejs', true],
+  ] as const)(
+    'renders %s manifests (public: %s) that validate against the Kubernetes schemas and fit the quota',
+    async (language, exposePublic) => {
+      const { dir, files } = await render(language, exposePublic);
+      const manifests = files
+        .filter(file => file.startsWith('kubernetes/'))
+        .flatMap(file =>
+          yaml
+            .parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
+            .map(doc => doc.toJS()),
+        );
+      for (const manifest of manifests) {
+        const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+        expect(Model).toBeDefined();
+        expect(() => new Model(manifest).validate()).not.toThrow();
+        expect(manifest.metadata.namespace).toBe(`payments-${language}`);
+      }
+
+      const deployment = manifests.find(m => m.kind === 'Deployment');
+      const { replicas } = deployment.spec;
+      const maxPods =
+        replicas + deployment.spec.strategy.rollingUpdate.maxSurge;
+      const [container] = deployment.spec.template.spec.containers;
+      expect(maxPods).toBeLessThanOrEqual(QUOTA.pods);
+      expect(
+        maxPods * cpuMillis(container.resources.limits.cpu),
+      ).toBeLessThanOrEqual(QUOTA.cpuMillis);
+      expect(
+        maxPods * memoryMi(container.resources.limits.memory),
+      ).toBeLessThanOrEqual(QUOTA.memoryMi);
+      expect(container.readinessProbe.httpGet.path).toBe('/healthz');
+      expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+      // A runtime dependency on another component becomes its URL.
+      expect(container.env).toContainEqual({
+        name: 'LEDGER_API_URL',
+        value: 'http://ledger-api.ledger-api.svc.cluster.local',
+      });
+
+      const service = manifests.find(m => m.kind === 'Service');
+      expect(service.spec.selector).toEqual(
+        deployment.spec.selector.matchLabels,
+      );
+      expect(deployment.spec.template.metadata.labels).toMatchObject(
+        deployment.spec.selector.matchLabels,
+      );
+    },
+    60_000,
+  );
+
+  it('keeps GitHub Actions expressions intact in the CI pipeline', async () => {
+    const { dir } = await render('go', false);
+    const ci = yaml.parse(
+      fs.readFileSync(path.join(dir, '.github/workflows/ci.yaml'), 'utf8'),
+    );
+    const steps = ci.jobs.image.steps.map(
+      (step: any) => step.name ?? step.uses,
+    );
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'Build image',
+        'Scan image for vulnerabilities',
+        'Push image',
+      ]),
+    );
+    const scan = ci.jobs.image.steps.find(
+      (step: any) => step.name === 'Scan image for vulnerabilities',
+    );
+    expect(scan.with['image-ref']).toBe('${{ env.IMAGE }}:${{ github.sha }}');
+    expect(ci.env.IMAGE).toBe('ghcr.io/example-org/payments-go');
+  }, 60_000);
+
+  it('writes a catalog entry with owner, lifecycle and typed dependencies', async () => {
+    const { dir } = await render('python', false);
+    const entity = yaml.parse(
+      fs.readFileSync(path.join(dir, 'catalog-info.yaml'), 'utf8'),
+    );
+    expect(entity.metadata.description).toBe(
+      'Takes payments: a "python" service.',
+    );
+    expect(entity.spec).toEqual({
+      type: 'service',
+      lifecycle: 'experimental',
+      owner: 'group:default/team-payments',
+      dependencies: [
+        {
+          target: 'component:default/ledger-api',
+          type: 'runtime',
+          critical: true,
+        },
+        { target: 'resource:default/orders-db', type: 'data', critical: false },
+      ],
+    });
+  }, 60_000);
+});
