@@ -1,0 +1,118 @@
+import { Entity } from '@backstage/catalog-model';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { screen, within } from '@testing-library/react';
+import { dependenciesCard } from '../../plugin';
+import { shopEntities, testEntity } from '../../testUtils/entities';
+import { renderEntityCard } from '../../testUtils/renderEntityCard';
+
+function renderCard(options: {
+  entity: Entity;
+  catalogApi: ReturnType<typeof catalogApiMock>;
+}) {
+  return renderEntityCard({ card: dependenciesCard, ...options });
+}
+
+function shopEntity(name: string): Entity {
+  return shopEntities().find(e => e.metadata.name === name)!;
+}
+
+describe('DependenciesCard', () => {
+  it('shows dependencies and dependents with type, criticality, lifecycle and owner', async () => {
+    renderCard({
+      entity: shopEntity('payments'),
+      catalogApi: catalogApiMock({ entities: shopEntities() }),
+    });
+
+    const dependencies = await screen.findByRole('table', {
+      name: 'Dependencies',
+    });
+    const ordersRow = within(dependencies)
+      .getByText('Orders database')
+      .closest('tr')!;
+    expect(within(ordersRow).getByText('data')).toBeInTheDocument();
+    expect(within(ordersRow).getByText('critical')).toBeInTheDocument();
+    expect(within(ordersRow).getByText('production')).toBeInTheDocument();
+    expect(within(ordersRow).getByText('team-payments')).toBeInTheDocument();
+    const toolkitRow = within(dependencies)
+      .getByText('CI toolkit')
+      .closest('tr')!;
+    expect(within(toolkitRow).getByText('build')).toBeInTheDocument();
+    expect(within(toolkitRow).getByText('no')).toBeInTheDocument();
+    expect(within(toolkitRow).getByText('development')).toBeInTheDocument();
+
+    const dependents = screen.getByRole('table', { name: 'Dependents' });
+    expect(
+      within(dependents).getByRole('link', { name: 'Checkout' }),
+    ).toHaveAttribute('href', '/catalog/default/component/checkout');
+    expect(screen.getByTestId('blast-radius')).toHaveTextContent(
+      'Blast radius: 1 service',
+    );
+    expect(
+      screen.getByRole('img', { name: /Dependency graph of Payments/ }),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('dependency-warning')).not.toBeInTheDocument();
+  });
+
+  it('counts transitive critical dependents in the blast radius', async () => {
+    renderCard({
+      entity: shopEntity('orders-db'),
+      catalogApi: catalogApiMock({ entities: shopEntities() }),
+    });
+    expect(await screen.findByTestId('blast-radius')).toHaveTextContent(
+      'Blast radius: 2 services',
+    );
+    expect(screen.getByTestId('blast-radius')).toHaveTextContent(
+      'Payments, Checkout',
+    );
+  });
+
+  it('warns that a production service depends critically on an experimental one', async () => {
+    renderCard({
+      entity: shopEntity('checkout'),
+      catalogApi: catalogApiMock({ entities: shopEntities() }),
+    });
+    expect(await screen.findByTestId('dependency-warning')).toHaveTextContent(
+      'Checkout is in production and depends critically on Recommendations, which is experimental.',
+    );
+  });
+
+  it('warns about a dependency the catalog does not know', async () => {
+    const entity = testEntity({
+      name: 'orphaned',
+      title: 'Orphaned',
+      lifecycle: 'production',
+      dependsOn: ['component:default/ghost'],
+    });
+    renderCard({ entity, catalogApi: catalogApiMock({ entities: [entity] }) });
+    expect(await screen.findByTestId('dependency-warning')).toHaveTextContent(
+      'Orphaned depends on component:default/ghost, which is not in the catalog.',
+    );
+    expect(screen.getByText('not in the catalog')).toBeInTheDocument();
+  });
+
+  it('says so when the entity has no dependencies and no dependents', async () => {
+    const entity = testEntity({ name: 'alone', title: 'Alone' });
+    renderCard({ entity, catalogApi: catalogApiMock({ entities: [entity] }) });
+    expect(
+      await screen.findByText(
+        'Alone declares no dependencies, and nothing in the catalog depends on it.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says what failed when the catalog cannot be reached', async () => {
+    const catalogApi = catalogApiMock.mock({
+      getEntitiesByRefs: jest
+        .fn()
+        .mockRejectedValue(new Error('catalog unavailable (503)')),
+      getEntities: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    renderCard({ entity: shopEntity('payments'), catalogApi });
+    expect(
+      await screen.findByText(
+        /Could not load the dependencies from the catalog/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('catalog unavailable (503)')).toBeInTheDocument();
+  });
+});
