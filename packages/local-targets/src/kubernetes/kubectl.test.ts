@@ -1,0 +1,146 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LocalKubernetesApiServer, startKubernetesApiServer } from './server';
+import { callKubernetesApi } from './testRequest';
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client']).status === 0;
+
+/**
+ * Debian's kubectl, a real Kubernetes client, reads back what was created:
+ * it does discovery, TLS with our CA and bearer-token auth on its own terms.
+ */
+(hasKubectl ? describe : describe.skip)(
+  'kubectl against the loopback server',
+  () => {
+    let server: LocalKubernetesApiServer;
+    let dir: string;
+
+    beforeAll(async () => {
+      server = await startKubernetesApiServer({ token: 'kubectl-token' });
+      dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
+      writeFileSync(join(dir, 'ca.pem'), Buffer.from(server.caData, 'base64'));
+    });
+
+    afterAll(async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    // The server runs in this process, so kubectl must run asynchronously.
+    const kubectl = async (token: string, ...args: string[]) =>
+      promisify(execFile)(
+        'kubectl',
+        [
+          '--server',
+          server.url,
+          '--token',
+          token,
+          '--certificate-authority',
+          join(dir, 'ca.pem'),
+          ...args,
+        ],
+        { env: { ...process.env, KUBECONFIG: join(dir, 'none') } },
+      );
+
+    it('gets namespaces, quotas and limit ranges as JSON', async () => {
+      await callKubernetesApi(server, {
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: 'payments', labels: { team: 'payments-team' } },
+        },
+      });
+      await callKubernetesApi(server, {
+        method: 'POST',
+        path: '/api/v1/namespaces/payments/resourcequotas',
+        body: {
+          apiVersion: 'v1',
+          kind: 'ResourceQuota',
+          metadata: { name: 'platform-quota' },
+          spec: { hard: { cpu: '4', memory: '8Gi', pods: '20' } },
+        },
+      });
+      await callKubernetesApi(server, {
+        method: 'POST',
+        path: '/api/v1/namespaces/payments/limitranges',
+        body: {
+          apiVersion: 'v1',
+          kind: 'LimitRange',
+          metadata: { name: 'platform-defaults' },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                default: { cpu: '500m' },
+                defaultRequest: { cpu: '100m' },
+              },
+            ],
+          },
+        },
+      });
+
+      const { stdout } = await kubectl(
+        'kubectl-token',
+        'get',
+        'ns,resourcequota,limitrange',
+        '-n',
+        'payments',
+        '-o',
+        'json',
+      );
+      const list = JSON.parse(stdout);
+      const seen = list.items.map((i: any) => `${i.kind}/${i.metadata.name}`);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          'Namespace/payments',
+          'ResourceQuota/platform-quota',
+          'LimitRange/platform-defaults',
+        ]),
+      );
+      const quota = list.items.find((i: any) => i.kind === 'ResourceQuota');
+      expect(quota.spec.hard).toEqual({ cpu: '4', memory: '8Gi', pods: '20' });
+    });
+
+    it('gets a server-side applied deployment by its short name', async () => {
+      await callKubernetesApi(server, {
+        method: 'PATCH',
+        path: '/apis/apps/v1/namespaces/payments/deployments/web?fieldManager=platform',
+        contentType: 'application/apply-patch+yaml',
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web' },
+          spec: {
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx' }] },
+            },
+          },
+        },
+      });
+      const { stdout } = await kubectl(
+        'kubectl-token',
+        'get',
+        'deploy',
+        'web',
+        '-n',
+        'payments',
+        '-o',
+        'json',
+      );
+      expect(JSON.parse(stdout).metadata.name).toBe('web');
+    });
+
+    it('is refused without the right token', async () => {
+      await expect(
+        kubectl('wrong-token', 'get', 'ns', '-o', 'json'),
+      ).rejects.toThrow(/You must be logged in to the server/);
+    });
+  },
+);

@@ -1,0 +1,234 @@
+import {
+  Namespace,
+  ResourceQuota,
+  LimitRange,
+  Service,
+} from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+
+/** A stored object, as the API server returns it. */
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+};
+
+interface Validatable {
+  validate(): void;
+}
+
+/** One resource type the loopback server serves. */
+export interface ResourceType {
+  /** Empty for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  /** The plural used in URLs, `namespaces`. */
+  resource: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  /** Namespaces and Services need a DNS-1123 label, the rest a subdomain. */
+  nameRule: 'label' | 'subdomain';
+  Model: new (data: any) => Validatable;
+}
+
+export const RESOURCE_TYPES: ResourceType[] = [
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    resource: 'namespaces',
+    singular: 'namespace',
+    shortNames: ['ns'],
+    namespaced: false,
+    nameRule: 'label',
+    Model: Namespace,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'ResourceQuota',
+    resource: 'resourcequotas',
+    singular: 'resourcequota',
+    shortNames: ['quota'],
+    namespaced: true,
+    nameRule: 'subdomain',
+    Model: ResourceQuota,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'LimitRange',
+    resource: 'limitranges',
+    singular: 'limitrange',
+    shortNames: ['limits'],
+    namespaced: true,
+    nameRule: 'subdomain',
+    Model: LimitRange,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    resource: 'services',
+    singular: 'service',
+    shortNames: ['svc'],
+    namespaced: true,
+    nameRule: 'label',
+    Model: Service,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    resource: 'deployments',
+    singular: 'deployment',
+    shortNames: ['deploy'],
+    namespaced: true,
+    nameRule: 'subdomain',
+    Model: Deployment,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    resource: 'ingresses',
+    singular: 'ingress',
+    shortNames: ['ing'],
+    namespaced: true,
+    nameRule: 'subdomain',
+    Model: Ingress,
+  },
+];
+
+export function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+/** `deployments.apps`, as quotas and error messages name a resource. */
+export function qualifiedResource(type: ResourceType): string {
+  return type.group ? `${type.resource}.${type.group}` : type.resource;
+}
+
+export function findResourceType(
+  group: string,
+  version: string,
+  resource: string,
+): ResourceType | undefined {
+  return RESOURCE_TYPES.find(
+    t => t.group === group && t.version === version && t.resource === resource,
+  );
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** A field error as the API server reports it in `details.causes`. */
+export interface FieldCause {
+  reason: 'FieldValueInvalid' | 'FieldValueRequired';
+  message: string;
+  field: string;
+}
+
+/**
+ * The checks the real API server makes beyond the OpenAPI schema that
+ * matter for us: name formats and label syntax.
+ */
+export function validateMetadata(
+  type: ResourceType,
+  object: KubeObject,
+): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const name = object.metadata?.name;
+  if (!name) {
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+      field: 'metadata.name',
+    });
+  } else if (type.nameRule === 'label') {
+    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+        field: 'metadata.name',
+      });
+    }
+  } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      field: 'metadata.name',
+    });
+  }
+  for (const [key, value] of Object.entries(object.metadata?.labels ?? {})) {
+    const [prefix, labelName] = key.includes('/')
+      ? key.split('/', 2)
+      : [undefined, key];
+    const badKey =
+      labelName.length > 63 ||
+      !LABEL_NAME.test(labelName) ||
+      (prefix !== undefined &&
+        (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)));
+    if (badKey) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
+        field: 'metadata.labels',
+      });
+    }
+    if (
+      typeof value === 'string' &&
+      (value.length > 63 || !LABEL_VALUE.test(value))
+    ) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        field: 'metadata.labels',
+      });
+    }
+  }
+  return causes;
+}
+
+/** The official OpenAPI schema check, through kubernetes-models. */
+export function validateSchema(
+  type: ResourceType,
+  object: KubeObject,
+): FieldCause[] {
+  try {
+    new type.Model(object).validate();
+    return [];
+  } catch (e) {
+    const errors: Array<{ instancePath?: string; message?: string }> =
+      (e as { errors?: Array<{ instancePath?: string; message?: string }> })
+        .errors ?? [];
+    if (errors.length === 0) {
+      return [
+        {
+          reason: 'FieldValueInvalid',
+          message: String((e as Error).message),
+          field: '',
+        },
+      ];
+    }
+    return errors.map(err => ({
+      reason: 'FieldValueInvalid' as const,
+      message: `Invalid value: ${err.message ?? 'invalid'}`,
+      field: (err.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.'),
+    }));
+  }
+}
