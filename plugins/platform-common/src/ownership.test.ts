@@ -44,7 +44,7 @@ describe('parseOwnership', () => {
   it.each([
     ['a relative path', '/docs/payments'],
     ['a bare host name', 'docs.example.com'],
-    ['a javascript URL', 'javascript:alert(1)'],
+    ['a data URL', 'data:text/html,<h1>docs</h1>'],
     ['an empty string', ''],
   ])('rejects %s and keeps the valid URLs', (_case, value) => {
     const entity = component({

@@ -69,7 +69,7 @@ describe('OwnershipProcessor', () => {
 
   it.each([
     ['platform.internal/on-call-url', 'pagerduty/payments'],
-    ['platform.internal/docs-url', 'javascript:alert(document.cookie)'],
+    ['platform.internal/docs-url', 'data:text/html,<h1>docs</h1>'],
     ['platform.internal/repository-url', 'git@github.com:org/payments.git'],
   ])('reports %s set to %j as an input error', async (annotation, value) => {
     const { output, emitted } = await process(

@@ -11,10 +11,17 @@ import {
 } from '@backstage/plugin-search-backend-module-catalog';
 import { readTypedDependencies } from '@internal/plugin-platform-common';
 
-function relatedNames(entity: Entity, type: string): string[] {
+// Sorted, because the catalog does not promise an order of relations and a
+// stable document text keeps search results stable between indexing runs.
+function relatedRefs(entity: Entity, type: string): string[] {
   return (entity.relations ?? [])
     .filter(relation => relation.type === type)
-    .map(relation => parseEntityRef(relation.targetRef).name);
+    .map(relation => relation.targetRef)
+    .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+}
+
+function nameOf(ref: string): string {
+  return parseEntityRef(ref).name;
 }
 
 function describeDependencies(entity: Entity): string | undefined {
@@ -24,17 +31,14 @@ function describeDependencies(entity: Entity): string | undefined {
       dependency,
     ]),
   );
-  const described = (entity.relations ?? [])
-    .filter(relation => relation.type === RELATION_DEPENDS_ON)
-    .map(relation => {
-      const { name } = parseEntityRef(relation.targetRef);
-      const dependency = typed.get(relation.targetRef);
-      if (!dependency) {
-        return name;
-      }
-      const critical = dependency.critical ? ', critical' : '';
-      return `${name} (${dependency.type}${critical})`;
-    });
+  const described = relatedRefs(entity, RELATION_DEPENDS_ON).map(ref => {
+    const dependency = typed.get(ref);
+    if (!dependency) {
+      return nameOf(ref);
+    }
+    const critical = dependency.critical ? ', critical' : '';
+    return `${nameOf(ref)} (${dependency.type}${critical})`;
+  });
   return described.length > 0
     ? `Depends on ${described.join(', ')}`
     : undefined;
@@ -52,8 +56,8 @@ function describeDependencies(entity: Entity): string | undefined {
 export const platformEntityTransformer: CatalogCollatorEntityTransformer =
   entity => {
     const document = defaultCatalogCollatorEntityTransformer(entity);
-    const owners = relatedNames(entity, RELATION_OWNED_BY);
-    const owned = relatedNames(entity, RELATION_OWNER_OF);
+    const owners = relatedRefs(entity, RELATION_OWNED_BY).map(nameOf);
+    const owned = relatedRefs(entity, RELATION_OWNER_OF).map(nameOf);
     const text = [
       document.text,
       owners.length > 0 ? `Owned by ${owners.join(', ')}` : undefined,
