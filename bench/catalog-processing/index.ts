@@ -58,12 +58,10 @@ function createOrchestrator(processors: CatalogProcessor[]): Orchestrator {
   const packageDir = path.dirname(
     require.resolve('@backstage/plugin-catalog-backend/package.json'),
   );
-  const { DefaultCatalogProcessingOrchestrator } = require(
-    path.join(
-      packageDir,
-      'dist/processing/DefaultCatalogProcessingOrchestrator.cjs.js',
-    ),
-  );
+  const { DefaultCatalogProcessingOrchestrator } = require(path.join(
+    packageDir,
+    'dist/processing/DefaultCatalogProcessingOrchestrator.cjs.js',
+  ));
   const logger = {
     error() {},
     warn() {},
