@@ -1,9 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { processingResult } from '@backstage/plugin-catalog-node';
+import { postProcess, testLocation } from '../__testUtils__/postProcess';
 import { LifecycleProcessor, readLifecycles } from './LifecycleProcessor';
-
-const location = { type: 'file', target: '/catalog/catalog-info.yaml' };
 
 function entity(kind: string, spec: Record<string, unknown>): Entity {
   return {
@@ -14,12 +13,6 @@ function entity(kind: string, spec: Record<string, unknown>): Entity {
   };
 }
 
-async function process(processor: LifecycleProcessor, input: Entity) {
-  const emit = jest.fn();
-  const output = await processor.postProcessEntity(input, location, emit);
-  return { output, emitted: emit.mock.calls.map(([result]) => result) };
-}
-
 describe('LifecycleProcessor', () => {
   const processor = LifecycleProcessor.fromConfig(new ConfigReader({}));
 
@@ -28,7 +21,7 @@ describe('LifecycleProcessor', () => {
     async kind => {
       const input = entity(kind, { lifecycle: 'production' });
 
-      expect(await process(processor, input)).toEqual({
+      expect(await postProcess(processor, input)).toEqual({
         output: input,
         emitted: [],
       });
@@ -44,11 +37,11 @@ describe('LifecycleProcessor', () => {
     const input = entity(kind, { lifecycle });
     const ref = `${kind.toLocaleLowerCase('en-US')}:default/payments`;
 
-    expect(await process(processor, input)).toEqual({
+    expect(await postProcess(processor, input)).toEqual({
       output: input,
       emitted: [
         processingResult.inputError(
-          location,
+          testLocation,
           `${ref} has the lifecycle ${shown}, which is not one of the configured lifecycles: experimental, development, production, deprecated`,
         ),
       ],
@@ -56,15 +49,15 @@ describe('LifecycleProcessor', () => {
   });
 
   it('accepts a Resource without a lifecycle, as the stock model does', async () => {
-    expect((await process(processor, entity('Resource', {}))).emitted).toEqual(
-      [],
-    );
+    expect(
+      (await postProcess(processor, entity('Resource', {}))).emitted,
+    ).toEqual([]);
   });
 
   it('leaves the lifecycle of other kinds alone', async () => {
     const input = entity('System', { lifecycle: 'whatever' });
 
-    expect((await process(processor, input)).emitted).toEqual([]);
+    expect((await postProcess(processor, input)).emitted).toEqual([]);
   });
 
   it('uses the lifecycles from platform.catalog.lifecycles', async () => {
@@ -75,19 +68,19 @@ describe('LifecycleProcessor', () => {
     );
 
     expect(
-      (await process(configured, entity('Component', { lifecycle: 'ga' })))
+      (await postProcess(configured, entity('Component', { lifecycle: 'ga' })))
         .emitted,
     ).toEqual([]);
     expect(
       (
-        await process(
+        await postProcess(
           configured,
           entity('Component', { lifecycle: 'production' }),
         )
       ).emitted,
     ).toEqual([
       processingResult.inputError(
-        location,
+        testLocation,
         'component:default/payments has the lifecycle "production", which is not one of the configured lifecycles: alpha, ga, sunset',
       ),
     ]);

@@ -1,8 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { processingResult } from '@backstage/plugin-catalog-node';
+import { postProcess, testLocation } from '../__testUtils__/postProcess';
 import { OwnershipProcessor } from './OwnershipProcessor';
-
-const location = { type: 'file', target: '/catalog/catalog-info.yaml' };
 
 function component(
   annotations: Record<string, string>,
@@ -16,19 +15,10 @@ function component(
   };
 }
 
-async function process(input: Entity) {
-  const emit = jest.fn();
-  const output = await new OwnershipProcessor().postProcessEntity(
-    input,
-    location,
-    emit,
-  );
-  return { output, emitted: emit.mock.calls.map(([result]) => result) };
-}
-
 describe('OwnershipProcessor', () => {
   it('adds a link for each ownership URL and keeps existing links', async () => {
-    const { output, emitted } = await process(
+    const { output, emitted } = await postProcess(
+      new OwnershipProcessor(),
       component(
         {
           'platform.internal/on-call-url':
@@ -64,7 +54,10 @@ describe('OwnershipProcessor', () => {
   it('leaves an entity without ownership annotations unchanged', async () => {
     const input = component({});
 
-    expect(await process(input)).toEqual({ output: input, emitted: [] });
+    expect(await postProcess(new OwnershipProcessor(), input)).toEqual({
+      output: input,
+      emitted: [],
+    });
   });
 
   it.each([
@@ -72,13 +65,14 @@ describe('OwnershipProcessor', () => {
     ['platform.internal/docs-url', 'data:text/html,<h1>docs</h1>'],
     ['platform.internal/repository-url', 'git@github.com:org/payments.git'],
   ])('reports %s set to %j as an input error', async (annotation, value) => {
-    const { output, emitted } = await process(
+    const { output, emitted } = await postProcess(
+      new OwnershipProcessor(),
       component({ [annotation]: value }),
     );
 
     expect(emitted).toEqual([
       processingResult.inputError(
-        location,
+        testLocation,
         `Annotation ${annotation} of component:default/payments is ${JSON.stringify(
           value,
         )}, which is not an absolute http or https URL`,

@@ -1,8 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
 import { processingResult } from '@backstage/plugin-catalog-node';
+import { postProcess, testLocation } from '../__testUtils__/postProcess';
 import { TypedDependencyProcessor } from './TypedDependencyProcessor';
 
-const location = { type: 'file', target: '/catalog/catalog-info.yaml' };
 const checkout = { kind: 'Component', namespace: 'default', name: 'checkout' };
 
 function component(spec: Record<string, unknown>): Entity {
@@ -28,19 +28,10 @@ function pair(
   ];
 }
 
-async function process(input: Entity) {
-  const emit = jest.fn();
-  const output = await new TypedDependencyProcessor().postProcessEntity(
-    input,
-    location,
-    emit,
-  );
-  return { output, emitted: emit.mock.calls.map(([result]) => result) };
-}
-
 describe('TypedDependencyProcessor', () => {
   it('emits dependsOn and dependencyOf for every typed dependency and normalises the list', async () => {
-    const { output, emitted } = await process(
+    const { output, emitted } = await postProcess(
+      new TypedDependencyProcessor(),
       component({
         dependsOn: ['component:web-assets'],
         dependencies: [
@@ -79,7 +70,9 @@ describe('TypedDependencyProcessor', () => {
       },
     };
 
-    expect((await process(input)).emitted).toEqual(
+    expect(
+      (await postProcess(new TypedDependencyProcessor(), input)).emitted,
+    ).toEqual(
       pair(
         { kind: 'resource', namespace: 'shop', name: 'backups' },
         { kind: 'Resource', namespace: 'shop', name: 'orders-db' },
@@ -90,7 +83,10 @@ describe('TypedDependencyProcessor', () => {
   it('leaves an entity without dependencies unchanged', async () => {
     const input = component({});
 
-    expect(await process(input)).toEqual({ output: input, emitted: [] });
+    expect(await postProcess(new TypedDependencyProcessor(), input)).toEqual({
+      output: input,
+      emitted: [],
+    });
   });
 
   it.each([
@@ -110,7 +106,8 @@ describe('TypedDependencyProcessor', () => {
       'spec.dependencies[0] of component:default/checkout has critical set to "true"; allowed values are true and false',
     ],
   ])('reports %s as an input error', async (_case, item, message) => {
-    const { emitted } = await process(
+    const { emitted } = await postProcess(
+      new TypedDependencyProcessor(),
       component({
         dependencies: [
           item,
@@ -120,7 +117,7 @@ describe('TypedDependencyProcessor', () => {
     );
 
     expect(emitted).toEqual([
-      processingResult.inputError(location, message),
+      processingResult.inputError(testLocation, message),
       ...pair({ kind: 'resource', namespace: 'default', name: 'orders-db' }),
     ]);
   });
