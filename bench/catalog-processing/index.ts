@@ -38,7 +38,7 @@ import { DEPENDENCY_TYPES } from '@internal/plugin-platform-common';
 
 const COMPONENTS = 10_000;
 const DEPENDENCIES_PER_COMPONENT = 3;
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 type ProcessingResult = {
   ok: boolean;
