@@ -33,6 +33,23 @@ export interface DryRunBackend {
 }
 
 /**
+ * What our module needs to start. Dry runs make no call to GitHub, and the
+ * unreachable API address proves it.
+ */
+const MODULE_CONFIG: JsonObject = {
+  app: { baseUrl: 'http://localhost:3000' },
+  integrations: {
+    github: [
+      {
+        host: 'github.com',
+        apiBaseUrl: 'http://127.0.0.1:9',
+        token: 'dry-run-test-token',
+      },
+    ],
+  },
+};
+
+/**
  * Starts the real scaffolder backend with our module and answers dry runs
  * through its public HTTP endpoint, exactly as the template editor calls it.
  * The catalog is an in-memory mock holding the given entities (the dry run
@@ -50,7 +67,9 @@ export async function startDryRunBackend(options?: {
       scaffolderPlugin,
       scaffolderModulePlatform,
       catalogServiceMock.factory({ entities: options?.entities ?? [] }),
-      mockServices.rootConfig.factory({ data: options?.config ?? {} }),
+      mockServices.rootConfig.factory({
+        data: { ...MODULE_CONFIG, ...options?.config },
+      }),
       ...(options?.features ?? []),
     ],
   });
