@@ -2,7 +2,13 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createGithubRepoCreateAction } from './actions/githubRepoCreate';
+import { createGithubRepositoryCompensator } from './github/githubRepositoryCompensator';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { envVarFilter, k8sNameFilter } from './filters';
 import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
@@ -37,6 +43,7 @@ export const scaffolderModulePlatform = createBackendModule({
         permissions: coreServices.permissions,
       },
       async init({
+        scaffolder,
         templating,
         config,
         database,
@@ -52,6 +59,24 @@ export const scaffolderModulePlatform = createBackendModule({
         const journal = await DatabaseRollbackJournal.create({ database });
         // Each action registers the compensator for what it creates here.
         const compensators = new ResourceCompensatorRegistry();
+
+        const integrations = ScmIntegrations.fromConfig(config);
+        const credentialsProvider =
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+        scaffolder.addActions(
+          createGithubRepoCreateAction({
+            integrations,
+            credentialsProvider,
+            journal,
+            appBaseUrl: config.getString('app.baseUrl'),
+          }),
+        );
+        compensators.register(
+          createGithubRepositoryCompensator({
+            integrations,
+            credentialsProvider,
+          }),
+        );
 
         const seconds = (key: string) => {
           const value = config.getOptionalNumber(`platform.rollback.${key}`);

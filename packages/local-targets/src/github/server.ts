@@ -235,7 +235,7 @@ export async function startGithubApiServer(
     res.on('finish', () => {
       requests.push({
         method: req.method,
-        path: req.path,
+        path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         login: res.locals.login,
       });

@@ -1,0 +1,46 @@
+import { ConfigReader } from '@backstage/config';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
+import { LocalGithubApiServer, startGithubApiServer } from 'local-targets';
+
+export const GITHUB_HOST = 'github.test';
+/** The integration token: full rights. */
+export const ADMIN_TOKEN = 'ghp_admin_token_for_tests';
+/** A token that can create but not delete repositories. */
+export const NO_DELETE_TOKEN = 'ghp_token_without_delete_repo';
+
+export function startTestGithub(): Promise<LocalGithubApiServer> {
+  return startGithubApiServer({
+    host: GITHUB_HOST,
+    orgs: ['acme'],
+    tokens: {
+      [ADMIN_TOKEN]: { login: 'platform-bot', scopes: ['repo', 'delete_repo'] },
+      [NO_DELETE_TOKEN]: { login: 'platform-bot', scopes: ['repo'] },
+    },
+  });
+}
+
+/** `integrations.github` pointing at the loopback server, as GHE would be configured. */
+export function githubIntegrationConfig(
+  server: LocalGithubApiServer,
+  token = ADMIN_TOKEN,
+) {
+  return {
+    integrations: {
+      github: [{ host: GITHUB_HOST, apiBaseUrl: server.url, token }],
+    },
+  };
+}
+
+export function githubClients(server: LocalGithubApiServer, token?: string) {
+  const integrations = ScmIntegrations.fromConfig(
+    new ConfigReader(githubIntegrationConfig(server, token)),
+  );
+  return {
+    integrations,
+    credentialsProvider:
+      DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+  };
+}

@@ -1,0 +1,582 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import {
+  createTemplateAction,
+  parseRepoUrl,
+} from '@backstage/plugin-scaffolder-node';
+import { Octokit } from '@octokit/rest';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createGithubClient,
+  describeGithubFailure,
+  isGithubStatus,
+  retryTransient,
+} from '../github/client';
+import {
+  GITHUB_REPOSITORY_KIND,
+  GithubRepositoryFacts,
+} from '../github/githubRepositoryCompensator';
+import { RollbackJournal } from '../rollback/types';
+import { examples } from './githubRepoCreate.examples';
+
+const TEAM_PERMISSIONS = [
+  'pull',
+  'triage',
+  'push',
+  'maintain',
+  'admin',
+] as const;
+
+/** GitHub's own limit for topics: lowercase, digits and hyphens, 50 characters. */
+const TOPIC = /^[a-z0-9][a-z0-9-]{0,49}$/;
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+export interface GithubRepoCreateActionOptions {
+  integrations: ScmIntegrationRegistry;
+  credentialsProvider: GithubCredentialsProvider;
+  journal: RollbackJournal;
+  /** `app.baseUrl`, to link each repository to the run that created it. */
+  appBaseUrl: string;
+  /** Per-request timeout towards GitHub. */
+  requestTimeoutMs?: number;
+  /** Tries of a call that failed transiently (5xx, no answer, rate limit). */
+  attempts?: number;
+  /** First backoff between those tries. */
+  initialRetryDelayMs?: number;
+}
+
+type CreatedRepo = {
+  id: number;
+  htmlUrl: string;
+  cloneUrl: string;
+  initialBranch: string;
+};
+
+async function readTree(
+  root: string,
+): Promise<{ path: string; content: string }[]> {
+  const entries = await fs.readdir(root, {
+    recursive: true,
+    withFileTypes: true,
+  });
+  const files = [];
+  for (const entry of entries) {
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(root, full).split(path.sep).join('/');
+    if (entry.isFile() && !rel.split('/').includes('.git')) {
+      files.push({
+        path: rel,
+        content: (await fs.readFile(full)).toString('base64'),
+      });
+    }
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * `platform:github:repo:create`: creates a GitHub repository, pushes the
+ * workspace as its first commit and journals it, so the rollback engine
+ * deletes it if the run fails or is cancelled later.
+ */
+export function createGithubRepoCreateAction(
+  options: GithubRepoCreateActionOptions,
+) {
+  const { integrations, credentialsProvider, journal, appBaseUrl } = options;
+  const retry = (signal?: AbortSignal) => ({
+    attempts: options.attempts ?? 5,
+    initialDelayMs: options.initialRetryDelayMs ?? 500,
+    signal,
+  });
+
+  return createTemplateAction({
+    id: 'platform:github:repo:create',
+    description:
+      'Creates a GitHub repository with the workspace as its first commit. The repository is deleted again if the run fails or is cancelled at any later step, unless rollback is false.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoUrl: z =>
+          z.string({
+            description:
+              'Where to create the repository, in the form `github.com?owner=ORG&repo=NAME`; the host must have an `integrations.github` entry',
+          }),
+        description: z =>
+          z.string({ description: 'The repository description' }).optional(),
+        visibility: z =>
+          z
+            .enum(['private', 'internal', 'public'], {
+              description: 'Who can see the repository. Default private',
+            })
+            .optional(),
+        defaultBranch: z =>
+          z
+            .string({
+              description:
+                'The branch that receives the first commit. Default main',
+            })
+            .regex(/^[A-Za-z0-9._/-]+$/)
+            .optional(),
+        topics: z =>
+          z
+            .array(z.string(), {
+              description:
+                'Repository topics: lowercase letters, digits and hyphens, up to 50 characters each',
+            })
+            .optional(),
+        teams: z =>
+          z
+            .array(
+              z.object({
+                team: z.string({ description: 'The team slug' }),
+                permission: z
+                  .enum(TEAM_PERMISSIONS, {
+                    description: 'The access the team gets. Default push',
+                  })
+                  .optional(),
+              }),
+              {
+                description:
+                  'Teams of the owning organization that get access to the repository',
+              },
+            )
+            .optional(),
+        sourcePath: z =>
+          z
+            .string({
+              description:
+                'Workspace path whose files become the first commit. Default the whole workspace',
+            })
+            .optional(),
+        gitCommitMessage: z =>
+          z.string({ description: 'Message of the first commit' }).optional(),
+        rollback: z =>
+          z
+            .boolean({
+              description:
+                'Set to false to keep the repository when the run fails later, for debugging',
+            })
+            .optional(),
+      },
+      output: {
+        remoteUrl: z =>
+          z.string({ description: 'The clone URL of the repository' }),
+        repoContentsUrl: z =>
+          z.string({
+            description:
+              'The URL of the default branch contents, for catalog:register',
+          }),
+        repositoryUrl: z =>
+          z.string({ description: 'The web page of the repository' }),
+        commitHash: z =>
+          z.string({ description: 'The id of the first commit' }),
+      },
+    },
+
+    async handler(ctx) {
+      // The scaffolder validates input against the JSON schema but does not
+      // fill in defaults, so they are applied here.
+      const { repoUrl } = ctx.input;
+      const visibility = ctx.input.visibility ?? 'private';
+      const defaultBranch = ctx.input.defaultBranch ?? 'main';
+      const rollback = ctx.input.rollback ?? true;
+      const commitMessage = ctx.input.gitCommitMessage ?? 'Initial commit';
+      const topics = ctx.input.topics ?? [];
+      const teams = (ctx.input.teams ?? []).map(t => ({
+        team: t.team,
+        permission: t.permission ?? 'push',
+      }));
+      const { host, owner, repo } = parseRepoUrl(repoUrl, integrations);
+      if (!owner) {
+        throw new InputError(`repoUrl ${repoUrl} names no owner`);
+      }
+      if (!REPO_NAME.test(repo)) {
+        throw new InputError(
+          `Repository name ${repo} is not a valid GitHub name`,
+        );
+      }
+      const badTopic = topics.find(t => !TOPIC.test(t));
+      if (badTopic !== undefined) {
+        throw new InputError(
+          `Topic ${badTopic} is not valid: use lowercase letters, digits and hyphens, at most 50 characters`,
+        );
+      }
+      const sourceDir = resolveSafeChildPath(
+        ctx.workspacePath,
+        ctx.input.sourcePath ?? '.',
+      );
+      const files = await readTree(sourceDir).catch(() => {
+        throw new InputError(
+          `sourcePath ${ctx.input.sourcePath} is not a directory in the workspace`,
+        );
+      });
+      if (files.length === 0) {
+        throw new InputError(
+          `sourcePath ${ctx.input.sourcePath ?? '.'} holds no files to commit`,
+        );
+      }
+
+      const fullName = `${owner}/${repo}`;
+      const webUrl = `https://${host}/${fullName}`;
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would create ${visibility} repository ${fullName} on ${host} with ${
+            files.length
+          } file(s) on ${defaultBranch}${
+            topics.length ? `, topics ${topics.join(', ')}` : ''
+          }${
+            teams.length
+              ? `, access for ${teams.map(t => t.team).join(', ')}`
+              : ''
+          }`,
+        );
+        ctx.output('remoteUrl', `${webUrl}.git`);
+        ctx.output('repoContentsUrl', `${webUrl}/blob/${defaultBranch}`);
+        ctx.output('repositoryUrl', webUrl);
+        ctx.output('commitHash', '0000000000000000000000000000000000000000');
+        return;
+      }
+
+      const taskId = ctx.task.id;
+      const stepId = ctx.step?.id ?? 'unknown';
+      // The repository's homepage links to the run that created it. It is
+      // also the ownership marker: after an unclear outcome it tells this
+      // run's repository from one someone else created with the same name.
+      const marker = `${appBaseUrl.replace(/\/$/, '')}/create/tasks/${taskId}`;
+      const client = await createGithubClient({
+        integrations,
+        credentialsProvider,
+        host,
+        owner,
+        repo,
+        signal: ctx.signal,
+        timeoutMs: options.requestTimeoutMs,
+      });
+      const fail = (e: unknown, doing: string): never => {
+        const failure = describeGithubFailure(e);
+        ctx.logger.warn(`Could not ${doing}: ${failure.message}`);
+        throw new Error(`Could not ${doing}: ${failure.message}`);
+      };
+      const getRepo = async () => {
+        try {
+          return (
+            await retryTransient(
+              () => client.repos.get({ owner, repo }),
+              retry(ctx.signal),
+            )
+          ).data;
+        } catch (e) {
+          if (isGithubStatus(e, 404)) {
+            return undefined;
+          }
+          return fail(e, `look up ${fullName}`);
+        }
+      };
+
+      // Everything below must be checked before the first write.
+      const existing = await getRepo();
+      if (existing && existing.homepage !== marker) {
+        throw new ConflictError(
+          `Repository ${fullName} already exists on ${host}; choose another name`,
+        );
+      }
+      const ownerType = await retryTransient(
+        () => client.users.getByUsername({ username: owner }),
+        retry(ctx.signal),
+      ).then(
+        r => r.data.type,
+        e => fail(e, `look up owner ${owner}`),
+      );
+      if (ownerType !== 'Organization' && teams.length > 0) {
+        throw new InputError(
+          `Team access needs an organization, but ${owner} is a user`,
+        );
+      }
+      if (ownerType !== 'Organization' && visibility === 'internal') {
+        throw new InputError(
+          `Visibility internal needs an organization, but ${owner} is a user`,
+        );
+      }
+      if (ownerType !== 'Organization') {
+        const { data: me } = await client.users.getAuthenticated();
+        if (me.login !== owner) {
+          throw new NotAllowedError(
+            `The ${host} credentials belong to ${me.login} and cannot create repositories for user ${owner}`,
+          );
+        }
+      }
+
+      const facts: GithubRepositoryFacts = { host, owner, repo, marker };
+      const entry = await journal.recordIntent({
+        taskId,
+        stepId,
+        kind: GITHUB_REPOSITORY_KIND,
+        identity: `${host}/${fullName}`,
+        url: webUrl,
+        data: { ...facts },
+      });
+
+      const created = await ctx.checkpoint<CreatedRepo>({
+        key: `platform.github.repo.create.${host}.${owner}.${repo}`,
+        fn: async () => {
+          ctx.logger.info(
+            `Creating ${visibility} repository ${fullName} on ${host}`,
+          );
+          const adopt = (found: {
+            id: number;
+            html_url: string;
+            clone_url: string;
+            default_branch: string;
+          }): CreatedRepo => ({
+            id: found.id,
+            htmlUrl: found.html_url,
+            cloneUrl: found.clone_url,
+            initialBranch: found.default_branch,
+          });
+          if (existing) {
+            ctx.logger.info(
+              `Repository ${fullName} was already created by this run`,
+            );
+            return adopt(existing);
+          }
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const body = {
+                name: repo,
+                description: ctx.input.description,
+                // Octokit 19's types predate `internal`, which GitHub accepts
+                // for organization repositories (checked above).
+                visibility: visibility as 'public' | 'private',
+                private: visibility !== 'public',
+                homepage: marker,
+                // The Git Data API refuses empty repositories, so GitHub
+                // writes a first commit that our commit then replaces.
+                auto_init: true,
+              };
+              const { data } =
+                ownerType === 'Organization'
+                  ? await client.repos.createInOrg({ org: owner, ...body })
+                  : await client.repos.createForAuthenticatedUser(body);
+              return adopt(data);
+            } catch (e) {
+              const failure = describeGithubFailure(e);
+              if (ctx.signal?.aborted) {
+                throw new Error(`Creating ${fullName} was cancelled`);
+              }
+              if (!failure.transient && !isGithubStatus(e, 422)) {
+                // A definite refusal: nothing was created.
+                await journal.discard(entry.id);
+                return fail(e, `create ${fullName}`);
+              }
+              // A 422 after an unclear attempt, or an unclear outcome
+              // itself: look before acting again.
+              const found = await getRepo();
+              if (found?.homepage === marker) {
+                ctx.logger.info(
+                  `Repository ${fullName} was created despite the error`,
+                );
+                return adopt(found);
+              }
+              if (found) {
+                await journal.discard(entry.id);
+                throw new ConflictError(
+                  `Repository ${fullName} was created by someone else while this run was creating it`,
+                );
+              }
+              if (attempt >= (options.attempts ?? 5)) {
+                await journal.discard(entry.id);
+                return fail(e, `create ${fullName}`);
+              }
+              ctx.logger.info(
+                `Creating ${fullName} again after: ${failure.message}`,
+              );
+              await delay(
+                Math.max(
+                  failure.retryAfterMs ?? 0,
+                  (options.initialRetryDelayMs ?? 500) * 2 ** (attempt - 1),
+                ),
+                undefined,
+                { signal: ctx.signal },
+              );
+            }
+          }
+        },
+      });
+      await journal.markCreated(entry.id, {
+        url: created.htmlUrl,
+        data: { repoId: created.id },
+      });
+      if (!rollback) {
+        await journal.markKept(entry.id);
+        ctx.logger.info(
+          `Keeping ${fullName} even if the run fails, because rollback is false`,
+        );
+      }
+
+      const commitHash = await ctx.checkpoint<string>({
+        key: `platform.github.repo.push.${host}.${owner}.${repo}.${defaultBranch}`,
+        fn: () =>
+          pushFirstCommit({
+            client,
+            owner,
+            repo,
+            files,
+            message: commitMessage,
+            initialBranch: created.initialBranch,
+            defaultBranch,
+            retryOptions: retry(ctx.signal),
+            log: message => ctx.logger.info(message),
+          }).catch(e => fail(e, `push the first commit to ${fullName}`)),
+      });
+
+      if (topics.length > 0) {
+        await ctx.checkpoint({
+          key: `platform.github.repo.topics.${host}.${owner}.${repo}`,
+          fn: async () => {
+            ctx.logger.info(
+              `Setting topics ${topics.join(', ')} on ${fullName}`,
+            );
+            await retryTransient(
+              () =>
+                client.repos.replaceAllTopics({ owner, repo, names: topics }),
+              retry(ctx.signal),
+            ).catch(e => fail(e, `set topics on ${fullName}`));
+          },
+        });
+      }
+      for (const { team, permission } of teams) {
+        await ctx.checkpoint({
+          key: `platform.github.repo.team.${host}.${owner}.${repo}.${team}`,
+          fn: async () => {
+            ctx.logger.info(
+              `Giving team ${team} ${permission} access to ${fullName}`,
+            );
+            await retryTransient(
+              () =>
+                client.teams.addOrUpdateRepoPermissionsInOrg({
+                  org: owner,
+                  team_slug: team,
+                  owner,
+                  repo,
+                  permission,
+                }),
+              retry(ctx.signal),
+            ).catch(e => fail(e, `give team ${team} access to ${fullName}`));
+          },
+        });
+      }
+
+      ctx.output('remoteUrl', created.cloneUrl);
+      ctx.output('repoContentsUrl', `${created.htmlUrl}/blob/${defaultBranch}`);
+      ctx.output('repositoryUrl', created.htmlUrl);
+      ctx.output('commitHash', commitHash);
+      ctx.logger.info(
+        `Created ${created.htmlUrl} with ${files.length} file(s)`,
+      );
+    },
+  });
+}
+
+/**
+ * Writes the files as one parentless commit through the Git Data API and
+ * points the default branch at it, replacing GitHub's auto-init commit.
+ * Every call is safe to repeat: blobs, trees and the commit are content
+ * addressed and the branch is force-updated to the same commit.
+ */
+async function pushFirstCommit(options: {
+  client: Octokit;
+  owner: string;
+  repo: string;
+  files: { path: string; content: string }[];
+  message: string;
+  initialBranch: string;
+  defaultBranch: string;
+  retryOptions: Parameters<typeof retryTransient>[1];
+  log(message: string): void;
+}): Promise<string> {
+  const { client, owner, repo, files, retryOptions } = options;
+  const call = <T>(fn: () => Promise<{ data: T }>) =>
+    retryTransient(fn, retryOptions).then(r => r.data);
+  options.log(
+    `Pushing ${files.length} file(s) to ${owner}/${repo} as the first commit`,
+  );
+
+  // Right after creation GitHub may briefly answer 404 here.
+  await retryTransient(
+    () =>
+      client.git.getRef({ owner, repo, ref: `heads/${options.initialBranch}` }),
+    { ...retryOptions, retryStatuses: [404] },
+  );
+  const tree: { path: string; mode: '100644'; type: 'blob'; sha: string }[] =
+    [];
+  for (const file of files) {
+    const blob = await call(() =>
+      client.git.createBlob({
+        owner,
+        repo,
+        content: file.content,
+        encoding: 'base64',
+      }),
+    );
+    tree.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.sha });
+  }
+  const { sha: treeSha } = await call(() =>
+    client.git.createTree({ owner, repo, tree }),
+  );
+  const commit = await call(() =>
+    client.git.createCommit({
+      owner,
+      repo,
+      message: options.message,
+      tree: treeSha,
+      parents: [],
+    }),
+  );
+
+  const ref = `heads/${options.defaultBranch}`;
+  try {
+    await call(() => client.git.getRef({ owner, repo, ref }));
+    await call(() =>
+      client.git.updateRef({ owner, repo, ref, sha: commit.sha, force: true }),
+    );
+  } catch (e) {
+    if (!isGithubStatus(e, 404)) {
+      throw e;
+    }
+    await call(() =>
+      client.git.createRef({
+        owner,
+        repo,
+        ref: `refs/${ref}`,
+        sha: commit.sha,
+      }),
+    );
+  }
+  if (options.defaultBranch !== options.initialBranch) {
+    await call(() =>
+      client.repos.update({
+        owner,
+        repo,
+        default_branch: options.defaultBranch,
+      }),
+    );
+    await call(() =>
+      client.git.deleteRef({
+        owner,
+        repo,
+        ref: `heads/${options.initialBranch}`,
+      }),
+    ).catch(e => {
+      if (!isGithubStatus(e, 422)) {
+        throw e;
+      }
+    });
+  }
+  return commit.sha;
+}

@@ -1,0 +1,112 @@
+import { LocalGithubApiServer } from 'local-targets';
+import { JournalEntry, TransientCompensationError } from '../rollback/types';
+import {
+  githubClients,
+  NO_DELETE_TOKEN,
+  startTestGithub,
+} from '../__testUtils__/github';
+import { createGithubRepositoryCompensator } from './githubRepositoryCompensator';
+
+const MARKER = 'http://backstage.test/create/tasks/t1';
+
+describe('createGithubRepositoryCompensator', () => {
+  let server: LocalGithubApiServer;
+  const signal = new AbortController().signal;
+
+  beforeEach(async () => {
+    server = await startTestGithub();
+  });
+  afterEach(() => server.close());
+
+  function entry(
+    data: object,
+    state: JournalEntry['state'] = 'created',
+  ): JournalEntry {
+    return {
+      id: 'e1',
+      taskId: 't1',
+      stepId: 'repo',
+      kind: 'github:repository',
+      identity: 'github.test/acme/payments',
+      state,
+      createdAt: '',
+      updatedAt: '',
+      data: {
+        host: 'github.test',
+        owner: 'acme',
+        repo: 'payments',
+        marker: MARKER,
+        ...data,
+      },
+    };
+  }
+
+  const compensator = (token?: string) =>
+    createGithubRepositoryCompensator(githubClients(server, token));
+
+  it('deletes the repository whose id the journal recorded', async () => {
+    const repo = server.seedRepo('acme', 'payments');
+    await expect(
+      compensator().compensate(entry({ repoId: repo.id }), { signal }),
+    ).resolves.toBe('deleted');
+    expect(server.getRepo('acme', 'payments')).toBeUndefined();
+  });
+
+  it('counts a repository that is gone as done', async () => {
+    await expect(
+      compensator().compensate(entry({ repoId: 1 }), { signal }),
+    ).resolves.toBe('already_gone');
+  });
+
+  it('never deletes a same-named repository someone else created since', async () => {
+    const theirs = server.seedRepo('acme', 'payments');
+    await expect(
+      compensator().compensate(entry({ repoId: theirs.id + 1 }), { signal }),
+    ).resolves.toBe('already_gone');
+    expect(server.getRepo('acme', 'payments')).toBe(theirs);
+  });
+
+  it('deletes an unconfirmed creation only when it carries this run’s marker', async () => {
+    const theirs = server.seedRepo('acme', 'payments', {
+      homepage: 'https://else',
+    });
+    await expect(
+      compensator().compensate(entry({}, 'pending'), { signal }),
+    ).resolves.toBe('already_gone');
+    expect(server.getRepo('acme', 'payments')).toBe(theirs);
+
+    server.seedRepo('acme', 'payments', { homepage: MARKER });
+    await expect(
+      compensator().compensate(entry({}, 'pending'), { signal }),
+    ).resolves.toBe('deleted');
+  });
+
+  it('names the missing delete_repo scope', async () => {
+    const repo = server.seedRepo('acme', 'payments');
+    await expect(
+      compensator(NO_DELETE_TOKEN).compensate(entry({ repoId: repo.id }), {
+        signal,
+      }),
+    ).rejects.toThrow(
+      'GitHub refused to delete acme/payments: the token lacks the delete_repo scope (it has: repo). Delete the repository by hand or give the integration token the delete_repo scope.',
+    );
+    expect(server.getRepo('acme', 'payments')).toBe(repo);
+  });
+
+  it.each([
+    [{ status: 502 }, undefined],
+    [{ kind: 'rate-limit' as const }, expect.any(Number)],
+    [{ kind: 'secondary-rate-limit' as const, retryAfterSeconds: 3 }, 3000],
+  ])('asks to be retried after %j', async (fault, retryAfterMs) => {
+    const repo = server.seedRepo('acme', 'payments');
+    server.failNext(1, { ...fault, method: 'DELETE' });
+    const error = await compensator()
+      .compensate(entry({ repoId: repo.id }), { signal })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(TransientCompensationError);
+    expect(error.retryAfterMs).toEqual(retryAfterMs);
+    expect(error.message).toMatch(
+      /^Could not delete acme\/payments: GitHub answered (403|502)/,
+    );
+  });
+});

@@ -1,0 +1,97 @@
+import {
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import {
+  JournalEntry,
+  ResourceCompensator,
+  TransientCompensationError,
+} from '../rollback/types';
+import {
+  createGithubClient,
+  describeGithubFailure,
+  isGithubStatus,
+} from './client';
+
+/** The journal kind of a repository created by `platform:github:repo:create`. */
+export const GITHUB_REPOSITORY_KIND = 'github:repository';
+
+/** What the action journals about a repository; never a token. */
+export interface GithubRepositoryFacts {
+  host: string;
+  owner: string;
+  repo: string;
+  /** The homepage the action gave the repository: this run's task page. */
+  marker: string;
+  /** GitHub's id of the repository, once the action saw it created. */
+  repoId?: number;
+}
+
+function transientOrFinal(error: unknown, doing: string): Error {
+  const failure = describeGithubFailure(error);
+  const message = `Could not ${doing}: ${failure.message}`;
+  return failure.transient
+    ? new TransientCompensationError(message, {
+        retryAfterMs: failure.retryAfterMs,
+      })
+    : new Error(message);
+}
+
+/**
+ * Deletes a repository a run created. It deletes only the repository whose
+ * GitHub id the journal recorded, or, for an intent whose outcome was never
+ * seen, one that carries this run's marker; a repository with the same name
+ * that someone else created is left alone and counts as "ours is gone".
+ */
+export function createGithubRepositoryCompensator(options: {
+  integrations: ScmIntegrationRegistry;
+  credentialsProvider: GithubCredentialsProvider;
+}): ResourceCompensator {
+  return {
+    kind: GITHUB_REPOSITORY_KIND,
+    async compensate(entry: JournalEntry, { signal }) {
+      const facts = entry.data as unknown as GithubRepositoryFacts;
+      const { owner, repo } = facts;
+      const client = await createGithubClient({ ...options, ...facts, signal });
+
+      let found;
+      try {
+        found = (await client.repos.get({ owner, repo })).data;
+      } catch (e) {
+        if (isGithubStatus(e, 404)) {
+          return 'already_gone';
+        }
+        throw transientOrFinal(e, `look up ${owner}/${repo}`);
+      }
+      const ours =
+        facts.repoId !== undefined
+          ? found.id === facts.repoId
+          : found.homepage === facts.marker;
+      if (!ours) {
+        return 'already_gone';
+      }
+
+      try {
+        await client.repos.delete({ owner, repo });
+        return 'deleted';
+      } catch (e) {
+        if (isGithubStatus(e, 404)) {
+          return 'already_gone';
+        }
+        const failure = describeGithubFailure(e);
+        if (failure.status === 403 && !failure.rateLimited) {
+          const scopes = failure.tokenScopes;
+          const missingScope = scopes && !scopes.includes('delete_repo');
+          throw new Error(
+            missingScope
+              ? `GitHub refused to delete ${owner}/${repo}: the token lacks the delete_repo scope (it has: ${
+                  scopes.join(', ') || 'no scopes'
+                }). Delete the repository by hand or give the integration token the delete_repo scope.`
+              : `GitHub refused to delete ${owner}/${repo}: ${failure.message}. The integration needs admin rights on the repository (delete_repo scope for a token, Administration write for a GitHub App).`,
+          );
+        }
+        throw transientOrFinal(e, `delete ${owner}/${repo}`);
+      }
+    },
+  };
+}
