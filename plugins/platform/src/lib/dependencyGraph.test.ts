@@ -4,7 +4,7 @@ import {
   describeDependencies,
   findDependencyWarnings,
 } from './dependencyGraph';
-import { shopEntities, testEntity } from '../testUtils/entities';
+import { shopEntities, testEntity } from '../__testUtils__/entities';
 
 describe('computeBlastRadius', () => {
   const graph = createDependencyGraph(shopEntities());

@@ -2,8 +2,8 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { screen, within } from '@testing-library/react';
 import { dependenciesCard } from '../../plugin';
-import { shopEntities, testEntity } from '../../testUtils/entities';
-import { renderEntityCard } from '../../testUtils/renderEntityCard';
+import { shopEntities, testEntity } from '../../__testUtils__/entities';
+import { renderEntityCard } from '../../__testUtils__/renderEntityCard';
 
 function renderCard(options: {
   entity: Entity;

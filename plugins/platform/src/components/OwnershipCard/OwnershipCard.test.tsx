@@ -7,8 +7,8 @@ import {
 } from '@internal/plugin-platform-common';
 import { screen } from '@testing-library/react';
 import { ownershipCard } from '../../plugin';
-import { testEntity } from '../../testUtils/entities';
-import { renderEntityCard } from '../../testUtils/renderEntityCard';
+import { testEntity } from '../../__testUtils__/entities';
+import { renderEntityCard } from '../../__testUtils__/renderEntityCard';
 
 const teamPayments: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

@@ -1,4 +1,5 @@
 import { Progress, WarningPanel } from '@backstage/core-components';
+import { ResponseError } from '@backstage/errors';
 import Typography from '@material-ui/core/Typography';
 
 /** @public */
@@ -29,11 +30,18 @@ export interface FailureMessageProps {
  * a stack trace.
  */
 export function FailureMessage(props: FailureMessageProps) {
+  const { error } = props;
+  // A ResponseError's own message is only the HTTP status; the server's
+  // explanation travels as its cause.
+  const message =
+    error instanceof ResponseError
+      ? `${error.message}: ${error.cause.message}`
+      : error.message;
   return (
     <WarningPanel
       severity="error"
       title={props.title}
-      message={props.error.message}
+      message={message}
       defaultExpanded
     />
   );

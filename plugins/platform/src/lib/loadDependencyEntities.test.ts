@@ -1,0 +1,84 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
+import {
+  shopEntities,
+  testEntity,
+  withInverseRelations,
+} from '../__testUtils__/entities';
+import { computeBlastRadius, createDependencyGraph } from './dependencyGraph';
+import { loadDependencyEntities } from './loadDependencyEntities';
+
+function names(entities: { metadata: { name: string } }[]) {
+  return entities.map(e => e.metadata.name).sort();
+}
+
+describe('loadDependencyEntities', () => {
+  it('loads the dependencies, the dependents and the critical chain behind them', async () => {
+    const entities = shopEntities();
+    const catalogApi = new InMemoryCatalogClient({ entities });
+    const ordersDb = entities.find(e => e.metadata.name === 'orders-db')!;
+
+    const loaded = await loadDependencyEntities({
+      catalogApi,
+      entity: ordersDb,
+    });
+
+    // web-shop depends on checkout without being critical, so the walk
+    // stops there; it is still loaded as checkout's dependent.
+    expect(names(loaded)).toEqual([
+      'checkout',
+      'orders-db',
+      'payments',
+      'web-shop',
+    ]);
+  });
+
+  it('gives the same blast radius as the whole catalog would', async () => {
+    const chain = withInverseRelations(
+      ['a', 'b', 'c', 'd'].map((name, i, all) =>
+        testEntity({
+          name,
+          dependencies:
+            i + 1 < all.length
+              ? [
+                  {
+                    target: `component:default/${all[i + 1]}`,
+                    type: 'runtime',
+                    critical: true,
+                  },
+                ]
+              : [],
+        }),
+      ),
+    );
+    const catalogApi = new InMemoryCatalogClient({ entities: chain });
+    const d = chain[3];
+    const entityRef = stringifyEntityRef(d);
+
+    const loaded = await loadDependencyEntities({ catalogApi, entity: d });
+
+    expect(
+      computeBlastRadius({ graph: createDependencyGraph(loaded), entityRef }),
+    ).toEqual(
+      computeBlastRadius({ graph: createDependencyGraph(chain), entityRef }),
+    );
+    expect(names(loaded)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('asks once per level of the walk, not once per entity', async () => {
+    const entities = shopEntities();
+    const catalogApi = new InMemoryCatalogClient({ entities });
+    const getEntities = jest.spyOn(catalogApi, 'getEntities');
+    const getEntitiesByRefs = jest.spyOn(catalogApi, 'getEntitiesByRefs');
+
+    await loadDependencyEntities({
+      catalogApi,
+      entity: entities.find(e => e.metadata.name === 'orders-db')!,
+    });
+
+    // Level one finds payments and checkout; level two finds web-shop, whose
+    // edge is not critical, so the walk ends after two requests.
+    expect(getEntities).toHaveBeenCalledTimes(2);
+    expect(getEntitiesByRefs).not.toHaveBeenCalled();
+  });
+});
