@@ -1,0 +1,133 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import knexFactory, { Knex } from 'knex';
+import {
+  LocalKubernetesApiServer,
+  startKubernetesApiServer,
+} from 'local-targets';
+import { createKubernetesCompensators } from '../kubernetes/compensators';
+import {
+  PlatformKubernetes,
+  readPlatformKubernetes,
+} from '../kubernetes/platformKubernetes';
+import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
+import { ResourceCompensatorRegistry } from '../rollback/ResourceCompensatorRegistry';
+import { RollbackEngine } from '../rollback/RollbackEngine';
+
+export const TEST_CLUSTER_TOKEN = 'test-cluster-secret-token-0123456789';
+
+/** app-config for the loopback cluster, as an operator would write it. */
+export function testClusterConfig(
+  server: LocalKubernetesApiServer,
+  platformKubernetes: JsonObject = {},
+): JsonObject {
+  return {
+    kubernetes: {
+      serviceLocatorMethod: { type: 'multiTenant' },
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: 'local',
+              url: server.url,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: server.token,
+              caData: server.caData,
+            },
+          ],
+        },
+      ],
+    },
+    platform: {
+      kubernetes: {
+        quota: {
+          default: { cpu: '4', memory: '8Gi', pods: 20 },
+          maximum: { cpu: '16', memory: '32Gi', pods: 100 },
+        },
+        namespaceDeletionTimeoutSeconds: 0.3,
+        ...platformKubernetes,
+      },
+    },
+  };
+}
+
+export interface TestCluster {
+  server: LocalKubernetesApiServer;
+  kubernetes: PlatformKubernetes;
+  journal: DatabaseRollbackJournal;
+  /** Lines the rollback engine wrote to the run's log. */
+  rollbackLog: string[];
+  /** Runs the real rollback engine once over a failed task. */
+  rollback(taskId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The loopback Kubernetes API server, the platform settings pointing at it,
+ * a real journal on in-memory SQLite and the real rollback engine with the
+ * Kubernetes compensators.
+ */
+export async function startTestCluster(
+  options: { platformKubernetes?: JsonObject } = {},
+): Promise<TestCluster> {
+  const server = await startKubernetesApiServer({
+    token: TEST_CLUSTER_TOKEN,
+    deploymentAvailableAfterMs: 30,
+    namespaceDeletionDelayMs: 30,
+  });
+  const config = new ConfigReader(
+    testClusterConfig(server, options.platformKubernetes),
+  );
+  const kubernetes = readPlatformKubernetes(config);
+  const db: Knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+    pool: { min: 1, max: 1 },
+  });
+  const journal = await DatabaseRollbackJournal.create({
+    database: { getClient: async () => db },
+  });
+  const compensators = new ResourceCompensatorRegistry();
+  for (const compensator of createKubernetesCompensators({
+    clusters: kubernetes.clusters,
+    namespaceDeletionTimeoutMs:
+      kubernetes.settings.namespaceDeletionTimeoutSeconds * 1000,
+    pollIntervalMs: 10,
+  })) {
+    compensators.register(compensator);
+  }
+  const rollbackLog: string[] = [];
+  const failed = new Set<string>();
+  const engine = new RollbackEngine({
+    journal,
+    compensators,
+    logger: mockServices.logger.mock(),
+    tasks: {
+      getTask: async id => ({
+        status: failed.has(id) ? 'failed' : 'processing',
+      }),
+    },
+    taskLog: { append: async line => void rollbackLog.push(line.message) },
+    initialBackoffMs: 10,
+    maxBackoffMs: 50,
+    maxDurationPerResourceMs: 1000,
+  });
+  return {
+    server,
+    kubernetes,
+    journal,
+    rollbackLog,
+    async rollback(taskId) {
+      failed.add(taskId);
+      await engine.tick();
+    },
+    async close() {
+      await engine.stop();
+      await db.destroy();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { KubernetesObject } from '@kubernetes/client-node';
+import { RollbackJournal } from '../rollback/types';
+import { resolveQuota } from '../kubernetes/config';
+import {
+  describeKubernetesFailure,
+  toPlatformError,
+} from '../kubernetes/errors';
+import { journaledCreate } from '../kubernetes/journaledCreate';
+import {
+  assertDns1123Label,
+  isManagedByPlatform,
+  LABEL_SERVICE,
+  platformMetadata,
+} from '../kubernetes/ownership';
+import {
+  CLUSTER_DESCRIPTION,
+  PlatformKubernetes,
+} from '../kubernetes/platformKubernetes';
+import { examples } from './kubernetesNamespaceCreate.examples';
+
+export const QUOTA_NAME = 'platform-quota';
+export const LIMIT_RANGE_NAME = 'platform-defaults';
+
+/**
+ * Creates a namespace for a service with a ResourceQuota and a LimitRange,
+ * journaled for rollback.
+ */
+export function createKubernetesNamespaceCreateAction(options: {
+  kubernetes: PlatformKubernetes;
+  journal: RollbackJournal;
+}) {
+  const { kubernetes, journal } = options;
+  return createTemplateAction({
+    id: 'platform:kubernetes:namespace:create',
+    description:
+      'Creates a Kubernetes namespace labelled with its owner and service, with a ResourceQuota and a LimitRange. Rolled back when the run fails.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z.string({
+            description:
+              'Name of the namespace, a DNS-1123 label (lower case letters, digits and -, at most 63 characters)',
+          }),
+        service: z =>
+          z.string({
+            description:
+              'Name of the service (catalog Component) the namespace belongs to; becomes a label',
+          }),
+        owner: z =>
+          z.string({
+            description:
+              'Entity ref of the owning team, such as group:default/payments-team',
+          }),
+        cluster: z => z.string({ description: CLUSTER_DESCRIPTION }).optional(),
+        quota: z =>
+          z
+            .object(
+              {
+                cpu: z
+                  .string({ description: 'CPU cores, such as 4 or 2500m' })
+                  .optional(),
+                memory: z
+                  .string({ description: 'Memory, such as 8Gi' })
+                  .optional(),
+                pods: z
+                  .union([z.string(), z.number()], {
+                    description: 'Number of pods',
+                  })
+                  .optional(),
+              },
+              {
+                description:
+                  'Resources beyond the configured default quota, up to platform.kubernetes.quota.maximum',
+              },
+            )
+            .optional(),
+        adopt: z =>
+          z
+            .boolean({
+              description:
+                'Use the namespace if it already exists and this platform manages it for the same service; rollback then leaves it alone. Default false',
+            })
+            .optional(),
+        rollback: z =>
+          z
+            .boolean({
+              description:
+                'Set to false to keep what this step created when the run fails, for debugging. Default true',
+            })
+            .optional(),
+      },
+      output: {
+        namespace: z => z.string({ description: 'Name of the namespace' }),
+        cluster: z => z.string({ description: 'Cluster the namespace is on' }),
+        adopted: z =>
+          z.boolean({
+            description:
+              'True when an existing platform-managed namespace was adopted instead of created',
+          }),
+        quota: z =>
+          z.record(z.string(), {
+            description: 'The ResourceQuota hard limits of the namespace',
+          }),
+      },
+    },
+    async handler(ctx) {
+      const { name, service, owner } = ctx.input;
+      const adopt = ctx.input.adopt ?? false;
+      const keep = ctx.input.rollback === false;
+      assertDns1123Label(name, 'Namespace name');
+      assertDns1123Label(service, 'Service name');
+      const metadata = platformMetadata({
+        service,
+        owner,
+        run: { taskId: ctx.task.id, createdBy: ctx.user?.ref },
+      });
+      const hard = resolveQuota(
+        kubernetes.settings,
+        ctx.input.quota && {
+          ...ctx.input.quota,
+          pods:
+            ctx.input.quota.pods === undefined
+              ? undefined
+              : String(ctx.input.quota.pods),
+        },
+      );
+      const client = kubernetes.clientFor(ctx.input.cluster);
+      const cluster = client.cluster;
+      const { defaultRequest, default: defaultLimit } =
+        kubernetes.settings.limitRange;
+
+      const namespace = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, ...metadata },
+      };
+      const inNamespace = (objectName: string) => ({
+        name: objectName,
+        namespace: name,
+        ...metadata,
+      });
+      const quota = {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: inNamespace(QUOTA_NAME),
+        spec: { hard },
+      };
+      const limitRange = {
+        apiVersion: 'v1',
+        kind: 'LimitRange',
+        metadata: inNamespace(LIMIT_RANGE_NAME),
+        spec: {
+          limits: [
+            { type: 'Container', defaultRequest, default: defaultLimit },
+          ],
+        },
+      };
+
+      // Adopting is for a namespace this platform made for the same
+      // service; anything else with the name belongs to someone else.
+      const acceptExisting = (existing: KubernetesObject) => {
+        const phase = (existing as { status?: { phase?: string } }).status
+          ?.phase;
+        if (phase === 'Terminating') {
+          throw new ConflictError(
+            `Namespace ${name} on cluster ${cluster} is being deleted; wait until it is gone or choose another name`,
+          );
+        }
+        if (!adopt) {
+          throw new ConflictError(
+            `Namespace ${name} already exists on cluster ${cluster}; choose another name, or set adopt: true to use a namespace this platform manages for service ${service}`,
+          );
+        }
+        const existingService = existing.metadata?.labels?.[LABEL_SERVICE];
+        if (!isManagedByPlatform(existing) || existingService !== service) {
+          throw new ConflictError(
+            `Namespace ${name} on cluster ${cluster} is not managed by this platform for service ${service}, so it cannot be adopted`,
+          );
+        }
+      };
+
+      ctx.output('namespace', name);
+      ctx.output('cluster', cluster);
+      ctx.output('quota', hard);
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: checking namespace ${name} on cluster ${cluster} with the API server's dry run`,
+        );
+        let adopted = false;
+        try {
+          await client.create(namespace, { dryRun: true });
+        } catch (e) {
+          if (describeKubernetesFailure(e).status !== 409) {
+            throw toPlatformError(
+              e,
+              `create namespace ${name} on cluster ${cluster}`,
+            );
+          }
+          const existing = await client.read(namespace);
+          if (existing) {
+            acceptExisting(existing);
+            adopted = true;
+          }
+        }
+        for (const object of [namespace, quota, limitRange]) {
+          ctx.logger.info(
+            `Dry run: would create ${object.kind} ${
+              object.metadata.name
+            }: ${JSON.stringify(object)}`,
+          );
+        }
+        ctx.output('adopted', adopted);
+        return;
+      }
+
+      ctx.logger.info(`Creating namespace ${name} on cluster ${cluster}`);
+      const created = await ctx.checkpoint({
+        key: `platform.kubernetes.namespace.create.${cluster}.${name}`,
+        fn: async () =>
+          journaledCreate({
+            journal,
+            client,
+            taskId: ctx.task.id,
+            stepId: ctx.step?.id ?? 'unknown',
+            object: namespace,
+            write: () => client.create(namespace, { dryRun: false }),
+            onForeign: acceptExisting,
+            keep,
+          }),
+      });
+      const adopted = !created.created;
+      if (adopted) {
+        ctx.logger.info(
+          `Adopted namespace ${name} on cluster ${cluster}, which this platform manages for service ${service}; rollback leaves it alone`,
+        );
+      }
+
+      for (const object of [quota, limitRange]) {
+        ctx.logger.info(
+          `Creating ${object.kind} ${object.metadata.name} in namespace ${name}`,
+        );
+        await ctx.checkpoint({
+          key: `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${name}.${
+            object.metadata.name
+          }`,
+          fn: async () =>
+            journaledCreate({
+              journal,
+              client,
+              taskId: ctx.task.id,
+              stepId: ctx.step?.id ?? 'unknown',
+              object,
+              write: () => client.create(object, { dryRun: false }),
+              onForeign: () => {
+                if (!adopted) {
+                  throw new ConflictError(
+                    `${object.kind} ${object.metadata.name} already exists in the new namespace ${name} on cluster ${cluster}`,
+                  );
+                }
+                ctx.logger.info(
+                  `The adopted namespace already has ${object.kind} ${object.metadata.name}; leaving it as it is`,
+                );
+              },
+              keep,
+            }),
+        });
+      }
+      ctx.output('adopted', adopted);
+    },
+  });
+}

@@ -1,0 +1,138 @@
+import { KubernetesObject } from '@kubernetes/client-node';
+import {
+  JournalEntry,
+  ResourceCompensator,
+  TransientCompensationError,
+} from '../rollback/types';
+import { createKubernetesClient, KubernetesClient } from './client';
+import { KubernetesCluster } from './config';
+import { describeKubernetesFailure } from './errors';
+import {
+  describeObject,
+  journalKind,
+  KubernetesObjectFacts,
+  refOf,
+} from './journaledCreate';
+import { isCreatedByTask } from './ownership';
+
+/** The kinds platform actions create, one compensator each. */
+export const COMPENSATED_KINDS = [
+  'Namespace',
+  'ResourceQuota',
+  'LimitRange',
+  'Deployment',
+  'Service',
+  'Ingress',
+] as const;
+
+function failed(error: unknown, doing: string): Error {
+  const failure = describeKubernetesFailure(error);
+  const message = `Could not ${doing}: ${failure.message}`;
+  if (failure.unknownOutcome || failure.status === 429) {
+    return new TransientCompensationError(message);
+  }
+  if (failure.status === 401 || failure.status === 403) {
+    return new Error(
+      `${message}. The service account configured for the cluster needs permission to delete this object; delete it by hand.`,
+    );
+  }
+  return new Error(message);
+}
+
+async function readOrFail(
+  client: KubernetesClient,
+  facts: KubernetesObjectFacts,
+): Promise<KubernetesObject | undefined> {
+  try {
+    return await client.read(refOf(facts));
+  } catch (e) {
+    throw failed(e, `look up ${describeObject(facts)}`);
+  }
+}
+
+/**
+ * Deletes one kind of object a run created. Ownership is proven by the uid
+ * the journal recorded, or for an intent whose outcome was never seen by the
+ * run's annotation; the delete carries the uid as a precondition, so an
+ * object re-created under the same name by someone else survives. A
+ * namespace is deleted asynchronously by Kubernetes: the compensator waits
+ * until it is gone and reports it as still terminating after the bound (the
+ * engine then tries again until its own bound, and shows the reason).
+ */
+export function createKubernetesCompensator(options: {
+  kind: (typeof COMPENSATED_KINDS)[number];
+  clusters: KubernetesCluster[];
+  namespaceDeletionTimeoutMs: number;
+  pollIntervalMs?: number;
+}): ResourceCompensator {
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  return {
+    kind: journalKind(options.kind),
+    async compensate(entry: JournalEntry, { signal }) {
+      const facts = entry.data as KubernetesObjectFacts;
+      const what = describeObject(facts);
+      const cluster = options.clusters.find(c => c.name === facts.cluster);
+      if (!cluster) {
+        throw new Error(
+          `Could not delete ${what}: cluster ${facts.cluster} is no longer configured for platform actions; delete it by hand`,
+        );
+      }
+      const client = createKubernetesClient(cluster);
+      const existing = await readOrFail(client, facts);
+      const uid = existing?.metadata?.uid;
+      const ours =
+        existing !== undefined &&
+        (facts.uid
+          ? uid === facts.uid
+          : isCreatedByTask(existing, entry.taskId));
+      if (!existing || !ours || !uid) {
+        return 'already_gone';
+      }
+
+      const terminating =
+        options.kind === 'Namespace' &&
+        (existing as { status?: { phase?: string } }).status?.phase ===
+          'Terminating';
+      if (!terminating) {
+        try {
+          await client.deleteExact(refOf(facts), uid);
+        } catch (e) {
+          const status = describeKubernetesFailure(e).status;
+          // 404: gone meanwhile. 409: the uid precondition failed, so the
+          // object under this name is no longer the one this run created.
+          if (status === 404 || status === 409) {
+            return 'already_gone';
+          }
+          throw failed(e, `delete ${what}`);
+        }
+      }
+      if (options.kind !== 'Namespace') {
+        return 'deleted';
+      }
+
+      const deadline = Date.now() + options.namespaceDeletionTimeoutMs;
+      while (Date.now() < deadline && !signal.aborted) {
+        const current = await readOrFail(client, facts);
+        if (!current || current.metadata?.uid !== uid) {
+          return 'deleted';
+        }
+        await new Promise(resolve => setTimeout(resolve, pollIntervalMs));
+      }
+      throw new TransientCompensationError(
+        `${what} is still terminating ${Math.round(
+          options.namespaceDeletionTimeoutMs / 1000,
+        )} s after its deletion was requested; Kubernetes finishes it once the objects inside are gone`,
+      );
+    },
+  };
+}
+
+export function createKubernetesCompensators(options: {
+  clusters: KubernetesCluster[];
+  namespaceDeletionTimeoutMs: number;
+  pollIntervalMs?: number;
+}): ResourceCompensator[] {
+  return COMPENSATED_KINDS.map(kind =>
+    createKubernetesCompensator({ ...options, kind }),
+  );
+}
