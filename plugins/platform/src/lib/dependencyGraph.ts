@@ -1,6 +1,9 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { DependencyType } from '@internal/plugin-platform-common';
-import { readOwnership, readTypedDependencies } from './entityReaders';
+import {
+  DependencyType,
+  readTypedDependencies,
+} from '@internal/plugin-platform-common';
+import { readOwnerAndLifecycle } from './entityReaders';
 
 /** One edge of the graph: `source` depends on `target`. */
 export interface DependencyEdge {
@@ -83,7 +86,7 @@ export function createDependencyGraph(
 
   for (const entity of entities) {
     const ref = stringifyEntityRef(entity);
-    const { owner, lifecycle } = readOwnership(entity);
+    const { owner, lifecycle } = readOwnerAndLifecycle(entity);
     nodes.set(refKey(ref), {
       ref,
       title: entity.metadata.title ?? entity.metadata.name,

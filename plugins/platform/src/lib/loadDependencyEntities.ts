@@ -1,7 +1,7 @@
 import { CatalogApi } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { refKey } from './dependencyGraph';
-import { readTypedDependencies } from './entityReaders';
+import { readTypedDependencies } from '@internal/plugin-platform-common';
 
 /** Only what the dependency graph reads, to keep responses small. */
 export const DEPENDENCY_FIELDS = [

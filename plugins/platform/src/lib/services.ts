@@ -1,6 +1,6 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { DEFAULT_LIFECYCLES } from '@internal/plugin-platform-common';
-import { readOwnership } from './entityReaders';
+import { readOwnerAndLifecycle } from './entityReaders';
 
 /** One line of the services table. */
 export interface ServiceRow {
@@ -33,7 +33,7 @@ export const SERVICE_FIELDS = [
 ];
 
 export function toServiceRow(entity: Entity): ServiceRow {
-  const { owner, lifecycle } = readOwnership(entity);
+  const { owner, lifecycle } = readOwnerAndLifecycle(entity);
   const type = entity.spec?.type;
   return {
     ref: stringifyEntityRef(entity),

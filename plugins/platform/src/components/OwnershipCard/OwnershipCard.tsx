@@ -7,10 +7,11 @@ import {
   ANNOTATION_DOCS_URL,
   ANNOTATION_ON_CALL_URL,
   ANNOTATION_REPOSITORY_URL,
+  readOwnership,
 } from '@internal/plugin-platform-common';
 import { Fragment, ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { readOwnership } from '../../lib/entityReaders';
+import { readOwnerAndLifecycle } from '../../lib/entityReaders';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { OwnerLink } from '../OwnerLink';
 
@@ -104,8 +105,9 @@ export function OwnershipCard(props: OwnershipCardProps) {
   const classes = useStyles();
   const { entity } = useEntity();
   const ownership = readOwnership(entity);
+  const { owner, lifecycle } = readOwnerAndLifecycle(entity);
   const rows: Array<[string, ReactNode]> = [
-    ['Owner', <OwnerTeam ownerRef={ownership.owner} />],
+    ['Owner', <OwnerTeam ownerRef={owner} />],
     [
       'On call',
       <UrlOrHint
@@ -133,7 +135,7 @@ export function OwnershipCard(props: OwnershipCardProps) {
         annotation={ANNOTATION_DOCS_URL}
       />,
     ],
-    ['Lifecycle', <LifecycleBadge lifecycle={ownership.lifecycle} />],
+    ['Lifecycle', <LifecycleBadge lifecycle={lifecycle} />],
   ];
   return (
     <InfoCard title={props.title ?? 'Ownership'}>
