@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
@@ -129,5 +130,28 @@ export async function startTestCluster(
       await db.destroy();
       await server.close();
     },
+  };
+}
+
+let taskCounter = 0;
+
+/**
+ * An action context for a new task. The stock mock drops `isDryRun` and
+ * `step`, and its logger is no jest mock; this one records log lines.
+ */
+export function actionContext<TInput extends JsonObject>(
+  input: TInput,
+  options: { isDryRun?: boolean; stepId?: string; taskId?: string } = {},
+) {
+  taskCounter += 1;
+  return {
+    ...createMockActionContext<TInput>({
+      input,
+      task: { id: options.taskId ?? `task-${taskCounter}` },
+      user: { ref: 'user:default/jane' },
+    }),
+    isDryRun: options.isDryRun ?? false,
+    step: { id: options.stepId ?? 'step' },
+    logger: mockServices.logger.mock(),
   };
 }

@@ -1,6 +1,5 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
+  actionContext,
   startTestCluster,
   TEST_CLUSTER_TOKEN,
   TestCluster,
@@ -12,7 +11,6 @@ jest.setTimeout(20_000);
 describe('platform:kubernetes:namespace:create', () => {
   let cluster: TestCluster;
   let action: ReturnType<typeof createKubernetesNamespaceCreateAction>;
-  let taskCounter = 0;
 
   beforeEach(async () => {
     cluster = await startTestCluster();
@@ -32,20 +30,8 @@ describe('platform:kubernetes:namespace:create', () => {
     owner: 'group:default/payments-team',
   };
 
-  function context(input: Record<string, unknown>, isDryRun = false) {
-    taskCounter += 1;
-    // The mock context drops isDryRun and step; its logger is no jest mock.
-    return {
-      ...createMockActionContext({
-        input: input as typeof baseInput,
-        task: { id: `task-${taskCounter}` },
-        user: { ref: 'user:default/jane' },
-      }),
-      isDryRun,
-      step: { id: 'namespace' },
-      logger: mockServices.logger.mock(),
-    };
-  }
+  const context = (input: Record<string, unknown>, isDryRun = false) =>
+    actionContext(input as typeof baseInput, { isDryRun, stepId: 'namespace' });
 
   const writes = () => cluster.server.requests.filter(r => r.write);
 
@@ -242,8 +228,9 @@ describe('platform:kubernetes:namespace:create', () => {
 
   it('refuses a namespace that is being deleted', async () => {
     cluster.server.settings.namespaceDeletionDelayMs = 'never';
-    await action.handler(context(baseInput));
-    await cluster.rollback(`task-${taskCounter}`);
+    const first = context(baseInput);
+    await action.handler(first);
+    await cluster.rollback(first.task.id);
     await expect(
       action.handler(context({ ...baseInput, adopt: true })),
     ).rejects.toThrow(

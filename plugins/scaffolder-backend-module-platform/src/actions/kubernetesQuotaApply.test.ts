@@ -1,0 +1,166 @@
+import {
+  actionContext,
+  startTestCluster,
+  TEST_CLUSTER_TOKEN,
+  TestCluster,
+} from '../__testUtils__/kubernetesCluster';
+import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
+import { createKubernetesQuotaApplyAction } from './kubernetesQuotaApply';
+
+describe('platform:kubernetes:quota:apply', () => {
+  let cluster: TestCluster;
+  let action: ReturnType<typeof createKubernetesQuotaApplyAction>;
+
+  beforeEach(async () => {
+    cluster = await startTestCluster();
+    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
+    action = createKubernetesQuotaApplyAction(deps);
+    await createKubernetesNamespaceCreateAction(deps).handler(
+      actionContext({
+        name: 'payments',
+        service: 'payments',
+        owner: 'group:default/payments-team',
+      }),
+    );
+    cluster.server.requests.length = 0;
+  });
+
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  const hard = () =>
+    (
+      cluster.server.get('resourcequotas', 'payments', 'platform-quota')
+        ?.spec as any
+    )?.hard;
+
+  it('changes the requested resources and keeps the others', async () => {
+    const ctx = actionContext({
+      namespace: 'payments',
+      quota: { cpu: '8', pods: 40 },
+    });
+    await action.handler(ctx);
+    expect(hard()).toEqual({ cpu: '8', memory: '8Gi', pods: '40' });
+    expect(ctx.output).toHaveBeenCalledWith('previousQuota', {
+      cpu: '4',
+      memory: '8Gi',
+      pods: '20',
+    });
+    expect(ctx.output).toHaveBeenCalledWith('quota', {
+      cpu: '8',
+      memory: '8Gi',
+      pods: '40',
+    });
+    // An update is not a creation: nothing for this run to roll back.
+    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+  });
+
+  it.each([
+    {
+      input: { namespace: 'Payments', quota: {} },
+      error: 'Namespace name "Payments" is not a valid DNS-1123 label',
+      name: 'InputError',
+    },
+    {
+      input: { namespace: 'payments', quota: { cpu: '64' } },
+      error: 'Quota cpu=64 is more than the maximum of 16',
+      name: 'InputError',
+    },
+    {
+      input: { namespace: 'payments', quota: { memory: 'big' } },
+      error: 'quota.memory "big" is not a Kubernetes quantity',
+      name: 'InputError',
+    },
+    {
+      input: { namespace: 'payments', cluster: 'prod', quota: {} },
+      error: 'Cluster prod is not configured',
+      name: 'InputError',
+    },
+  ])('refuses $input before any call', async ({ input, error, name }) => {
+    await expect(action.handler(actionContext(input))).rejects.toMatchObject({
+      name,
+      message: expect.stringContaining(error),
+    });
+    expect(cluster.server.requests).toEqual([]);
+  });
+
+  it('refuses a namespace the platform does not manage, and writes nothing', async () => {
+    cluster.server.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'theirs' },
+    });
+    await expect(
+      action.handler(
+        actionContext({ namespace: 'theirs', quota: { cpu: '2' } }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message:
+        'Namespace theirs on cluster local is not managed by this platform (no label app.kubernetes.io/managed-by=backstage-platform); its quota is left unchanged',
+    });
+    expect(cluster.server.requests.filter(r => r.write)).toEqual([]);
+  });
+
+  it('says so when the namespace does not exist', async () => {
+    await expect(
+      action.handler(
+        actionContext({ namespace: 'nowhere', quota: { cpu: '2' } }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: 'Namespace nowhere does not exist on cluster local',
+    });
+  });
+
+  it('creates a missing quota, journaled, and rolls it back', async () => {
+    const client = cluster.kubernetes.clientFor(undefined);
+    const quota = cluster.server.get(
+      'resourcequotas',
+      'payments',
+      'platform-quota',
+    )!;
+    await client.deleteExact(quota, quota.metadata.uid!);
+    const ctx = actionContext({ namespace: 'payments', quota: { pods: 5 } });
+    await action.handler(ctx);
+    expect(hard()).toEqual({ cpu: '4', memory: '8Gi', pods: '5' });
+    const [entry] = await cluster.journal.listByTask(ctx.task.id);
+    expect(entry).toMatchObject({
+      kind: 'kubernetes:resourcequota',
+      state: 'created',
+    });
+
+    await cluster.rollback(ctx.task.id);
+    expect(hard()).toBeUndefined();
+    expect(
+      cluster.server.get('namespaces', undefined, 'payments'),
+    ).toBeDefined();
+  });
+
+  it('uses the server dry run and changes nothing in a dry run', async () => {
+    const ctx = actionContext(
+      { namespace: 'payments', quota: { cpu: '8' } },
+      { isDryRun: true },
+    );
+    await action.handler(ctx);
+    expect(hard()).toEqual({ cpu: '4', memory: '8Gi', pods: '20' });
+    expect(cluster.server.requests.filter(r => r.write)).toEqual([]);
+    expect(cluster.server.requests).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          method: 'PATCH',
+          query: expect.objectContaining({ dryRun: 'All' }),
+        }),
+      ]),
+    );
+    expect(ctx.logger.info).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'Dry run: would change the quota of namespace payments on cluster local',
+      ),
+    );
+    expect(
+      JSON.stringify((ctx.logger.info as jest.Mock).mock.calls),
+    ).not.toContain(TEST_CLUSTER_TOKEN);
+  });
+});

@@ -1,0 +1,213 @@
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { RollbackJournal } from '../rollback/types';
+import { ObjectRef } from '../kubernetes/client';
+import { resolveQuota } from '../kubernetes/config';
+import { toPlatformError } from '../kubernetes/errors';
+import { journaledCreate } from '../kubernetes/journaledCreate';
+import {
+  ANNOTATION_CREATED_BY_TASK,
+  assertDns1123Label,
+  isManagedByPlatform,
+  LABEL_MANAGED_BY,
+  LABEL_OWNER,
+  LABEL_SERVICE,
+} from '../kubernetes/ownership';
+import {
+  CLUSTER_DESCRIPTION,
+  PlatformKubernetes,
+} from '../kubernetes/platformKubernetes';
+import { QUOTA_NAME } from './kubernetesNamespaceCreate';
+import { examples } from './kubernetesQuotaApply.examples';
+
+/**
+ * Changes the ResourceQuota of a namespace the platform manages.
+ */
+export function createKubernetesQuotaApplyAction(options: {
+  kubernetes: PlatformKubernetes;
+  journal: RollbackJournal;
+}) {
+  const { kubernetes, journal } = options;
+  return createTemplateAction({
+    id: 'platform:kubernetes:quota:apply',
+    description:
+      'Changes the ResourceQuota of a namespace this platform manages, within the configured maximum. Refuses namespaces the platform does not manage.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        namespace: z =>
+          z.string({ description: 'Name of the platform-managed namespace' }),
+        cluster: z => z.string({ description: CLUSTER_DESCRIPTION }).optional(),
+        quota: z =>
+          z.object(
+            {
+              cpu: z
+                .string({ description: 'CPU cores, such as 4 or 2500m' })
+                .optional(),
+              memory: z
+                .string({ description: 'Memory, such as 8Gi' })
+                .optional(),
+              pods: z
+                .union([z.string(), z.number()], {
+                  description: 'Number of pods',
+                })
+                .optional(),
+            },
+            {
+              description:
+                'The resources to change; the others keep their current value. Each is limited by platform.kubernetes.quota.maximum',
+            },
+          ),
+        rollback: z =>
+          z
+            .boolean({
+              description:
+                'Set to false to keep a quota this step had to create when the run fails. Default true',
+            })
+            .optional(),
+      },
+      output: {
+        quota: z =>
+          z.record(z.string(), {
+            description: 'The ResourceQuota hard limits now in force',
+          }),
+        previousQuota: z =>
+          z
+            .record(z.string(), {
+              description:
+                'The hard limits before the change, if there was a quota',
+            })
+            .optional(),
+      },
+    },
+    async handler(ctx) {
+      const { namespace: name, quota: requested } = ctx.input;
+      assertDns1123Label(name, 'Namespace name');
+      const request = {
+        ...requested,
+        pods: requested.pods === undefined ? undefined : String(requested.pods),
+      };
+      // Checked against the maximum before anything is read or written.
+      resolveQuota(kubernetes.settings, request);
+      const client = kubernetes.clientFor(ctx.input.cluster);
+      const cluster = client.cluster;
+      const where = `namespace ${name} on cluster ${cluster}`;
+
+      const read = async (object: ObjectRef) => {
+        try {
+          return await client.read(object);
+        } catch (e) {
+          throw toPlatformError(e, `read ${object.kind} of ${where}`);
+        }
+      };
+      const namespace = await read({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+      if (!namespace) {
+        throw new NotFoundError(
+          `Namespace ${name} does not exist on cluster ${cluster}`,
+        );
+      }
+      if (!isManagedByPlatform(namespace)) {
+        throw new NotAllowedError(
+          `Namespace ${name} on cluster ${cluster} is not managed by this platform (no label ${LABEL_MANAGED_BY}=backstage-platform); its quota is left unchanged`,
+        );
+      }
+      const existing = await read({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: QUOTA_NAME, namespace: name },
+      });
+      const previous = (
+        existing as { spec?: { hard?: Record<string, string> } }
+      )?.spec?.hard;
+      const hard = resolveQuota(
+        kubernetes.settings,
+        request,
+        previous ?? kubernetes.settings.quota.default,
+      );
+      const labels = namespace.metadata?.labels ?? {};
+      const quota = {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: {
+          name: QUOTA_NAME,
+          namespace: name,
+          labels: {
+            [LABEL_MANAGED_BY]: labels[LABEL_MANAGED_BY],
+            ...(labels[LABEL_OWNER]
+              ? { [LABEL_OWNER]: labels[LABEL_OWNER] }
+              : {}),
+            ...(labels[LABEL_SERVICE]
+              ? { [LABEL_SERVICE]: labels[LABEL_SERVICE] }
+              : {}),
+          },
+          // Proof of ownership for rollback, only on a quota this run creates;
+          // an existing quota keeps the run that created it.
+          annotations: {
+            [ANNOTATION_CREATED_BY_TASK]:
+              existing?.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] ??
+              ctx.task.id,
+          },
+        },
+        spec: { hard },
+      };
+
+      ctx.output('quota', hard);
+      if (previous) {
+        ctx.output('previousQuota', previous);
+      }
+      const change = `${JSON.stringify(previous ?? {})} to ${JSON.stringify(
+        hard,
+      )}`;
+
+      if (ctx.isDryRun) {
+        await client.apply(quota, { dryRun: true }).catch(e => {
+          throw toPlatformError(e, `apply the quota of ${where}`);
+        });
+        ctx.logger.info(
+          `Dry run: would change the quota of ${where} from ${change}: ${JSON.stringify(
+            quota,
+          )}`,
+        );
+        return;
+      }
+
+      ctx.logger.info(`Changing the quota of ${where} from ${change}`);
+      const key = `platform.kubernetes.quota.apply.${cluster}.${name}`;
+      if (existing) {
+        await ctx.checkpoint({
+          key,
+          fn: async () => {
+            await client.apply(quota, { dryRun: false }).catch(e => {
+              throw toPlatformError(e, `apply the quota of ${where}`);
+            });
+          },
+        });
+        ctx.logger.info(
+          `Changed the quota of ${where}; a rollback of this run does not restore the previous values ${JSON.stringify(
+            previous,
+          )}`,
+        );
+        return;
+      }
+      await ctx.checkpoint({
+        key,
+        fn: async () =>
+          journaledCreate({
+            journal,
+            client,
+            taskId: ctx.task.id,
+            stepId: ctx.step?.id ?? 'unknown',
+            object: quota,
+            write: () => client.apply(quota, { dryRun: false }),
+            onForeign: () => undefined,
+            keep: ctx.input.rollback === false,
+          }),
+      });
+    },
+  });
+}
