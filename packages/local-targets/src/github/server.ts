@@ -112,6 +112,8 @@ export interface LocalGithubApiServer {
   };
   /** The next `count` matching requests fail as `options` says. */
   failNext(count: number, options?: GithubFaultOptions): void;
+  /** Drops every fault not yet used up. */
+  clearFaults(): void;
   requests: GithubRecordedRequest[];
   /** A stored repository, or undefined. */
   getRepo(owner: string, name: string): GithubRepo | undefined;
@@ -629,6 +631,9 @@ export async function startGithubApiServer(
     requests,
     failNext(count, fault) {
       faults.push({ ...fault, remaining: count });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     getRepo: (owner, name) => repos.get(key(owner, name)),
     listRepos: () => [...repos.values()],

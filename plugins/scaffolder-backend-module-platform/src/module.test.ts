@@ -1,0 +1,503 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  createTemplateAction,
+  scaffolderActionsExtensionPoint,
+} from '@backstage/plugin-scaffolder-node';
+import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
+import { PlatformRun } from '@internal/plugin-platform-common';
+import knexFactory, { Knex } from 'knex';
+import { LocalGithubApiServer } from 'local-targets';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import request from 'supertest';
+import { scaffolderModulePlatform } from './module';
+import {
+  githubIntegrationConfig,
+  NO_DELETE_TOKEN,
+  startTestGithub,
+} from './__testUtils__/github';
+
+jest.setTimeout(90_000);
+
+/**
+ * The fault-injection tests: a real template through the real scaffolder
+ * backend, with our module, against the loopback GitHub server.
+ */
+
+/** A step a test can make fail, or hang until the run is cancelled. */
+const testSteps = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'test-steps',
+  register({ registerInit }) {
+    registerInit({
+      deps: { scaffolder: scaffolderActionsExtensionPoint },
+      async init({ scaffolder }) {
+        scaffolder.addActions(
+          createTemplateAction({
+            id: 'test:step',
+            schema: {
+              input: {
+                fail: z => z.boolean({ description: 'Fail this step' }),
+                hang: z =>
+                  z.boolean({ description: 'Wait until cancelled' }).optional(),
+                writeFiles: z =>
+                  z
+                    .boolean({ description: 'Write the service files' })
+                    .optional(),
+              },
+            },
+            async handler(ctx) {
+              if (ctx.input.writeFiles) {
+                await fs.writeFile(
+                  path.join(ctx.workspacePath, 'catalog-info.yaml'),
+                  'kind: Component\n',
+                );
+              }
+              if (ctx.input.hang) {
+                await new Promise(resolve =>
+                  ctx.signal?.addEventListener('abort', resolve),
+                );
+                throw new Error('cancelled while waiting');
+              }
+              if (ctx.input.fail) {
+                throw new Error('step failed on purpose');
+              }
+            },
+          }),
+        );
+      },
+    });
+  },
+});
+
+const template: TemplateEntityV1beta3 = {
+  apiVersion: 'scaffolder.backstage.io/v1beta3',
+  kind: 'Template',
+  metadata: { name: 'service', namespace: 'default' },
+  spec: {
+    type: 'service',
+    parameters: [
+      {
+        properties: {
+          name: { type: 'string' },
+          failAt: { type: 'string' },
+          keep: { type: 'boolean' },
+        },
+      },
+    ],
+    steps: [
+      {
+        id: 'before',
+        action: 'test:step',
+        input: {
+          writeFiles: true,
+          fail: "${{ parameters.failAt === 'before' }}",
+        },
+      },
+      {
+        id: 'repo',
+        action: 'platform:github:repo:create',
+        input: {
+          repoUrl: 'github.test?owner=acme&repo=${{ parameters.name }}',
+          rollback: '${{ not parameters.keep }}',
+        },
+      },
+      {
+        id: 'after',
+        action: 'test:step',
+        input: {
+          fail: "${{ parameters.failAt === 'after' }}",
+          hang: "${{ parameters.failAt === 'cancel' }}",
+        },
+      },
+      {
+        id: 'register',
+        action: 'catalog:register',
+        input: { repoContentsUrl: '${{ steps.repo.output.repoContentsUrl }}' },
+      },
+    ],
+  },
+};
+
+const catalog = () =>
+  catalogServiceMock.mock({
+    getEntityByRef: async () => template,
+    addLocation: async ({ target }) => {
+      if (target.includes('register-fails')) {
+        throw new Error('the catalog is down');
+      }
+      return { location: { id: 'l', type: 'url', target }, entities: [] };
+    },
+  });
+
+const FINAL = ['completed', 'failed', 'cancelled'];
+
+async function startBackend(
+  github: LocalGithubApiServer,
+  options: { knex: Knex; token?: string; leaseSeconds?: number },
+) {
+  return startTestBackend({
+    features: [
+      scaffolderPlugin,
+      scaffolderModulePlatform,
+      testSteps,
+      catalog().factory,
+      mockServices.database.factory({ knex: options.knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://backstage.test' },
+          ...githubIntegrationConfig(github, options.token),
+          platform: {
+            rollback: {
+              pollIntervalSeconds: 0.2,
+              leaseSeconds: options.leaseSeconds ?? 30,
+            },
+          },
+        },
+      }),
+    ],
+  });
+}
+
+type Backend = Awaited<ReturnType<typeof startBackend>>;
+
+const databases: Knex[] = [];
+
+/**
+ * A stopped test backend's scaffolder workers may still touch their pool for
+ * a moment, so the databases are closed only when the whole file is done.
+ */
+afterAll(async () => {
+  await Promise.all(databases.map(db => db.destroy()));
+});
+
+function sqlite(): Knex {
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+    pool: { min: 1, max: 1 },
+  });
+  databases.push(db);
+  return db;
+}
+
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+function client(backend: Backend) {
+  const auth = mockCredentials.user.header();
+  return {
+    async run(values: Record<string, unknown>): Promise<string> {
+      const res = await request(backend.server)
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', auth)
+        .send({ templateRef: 'template:default/service', values });
+      expect(res.status).toBe(201);
+      return res.body.id;
+    },
+    async cancel(taskId: string) {
+      await request(backend.server)
+        .post(`/api/scaffolder/v2/tasks/${taskId}/cancel`)
+        .set('Authorization', auth)
+        .expect(200);
+    },
+    async status(taskId: string): Promise<string> {
+      const res = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${taskId}`)
+        .set('Authorization', auth);
+      return res.body.status;
+    },
+    finished(taskId: string) {
+      return waitFor(`task ${taskId} to end`, async () => {
+        const status = await this.status(taskId);
+        return FINAL.includes(status) ? { status, at: Date.now() } : undefined;
+      });
+    },
+    async logLines(taskId: string): Promise<string[]> {
+      const res = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${taskId}/events`)
+        .set('Authorization', auth);
+      return res.body
+        .filter((e: { type: string }) => e.type === 'log')
+        .map((e: { body: { message: string } }) => e.body.message);
+    },
+    async getRun(taskId: string): Promise<PlatformRun | undefined> {
+      const res = await request(backend.server)
+        .get(`/api/scaffolder/platform/runs/${taskId}`)
+        .set('Authorization', auth);
+      return res.status === 200 ? res.body : undefined;
+    },
+    /**
+     * The run once it has ended and no resource is waiting for, or in,
+     * rollback. A run that journaled nothing has no record at all.
+     */
+    settled(
+      taskId: string,
+    ): Promise<Pick<PlatformRun, 'resources'> & Partial<PlatformRun>> {
+      return waitFor(`rollback of ${taskId}`, async () => {
+        const run = await this.getRun(taskId);
+        if (!run) {
+          return FINAL.includes(await this.status(taskId))
+            ? { resources: [] }
+            : undefined;
+        }
+        const done = run.resources.every(r =>
+          ['kept', 'created', 'rolled_back', 'rollback_failed'].includes(
+            r.state,
+          ),
+        );
+        return done && FINAL.includes(run.status) ? run : undefined;
+      });
+    },
+  };
+}
+
+describe('rollback through the real scaffolder backend', () => {
+  let github: LocalGithubApiServer;
+  let knex: Knex;
+  let backend: Backend;
+  let existing: ReturnType<LocalGithubApiServer['seedRepo']>;
+  let existingSnapshot: string;
+
+  beforeAll(async () => {
+    github = await startTestGithub();
+    existing = github.seedRepo('acme', 'existing', { description: 'theirs' });
+    existingSnapshot = JSON.stringify(existing);
+    knex = sqlite();
+    backend = await startBackend(github, { knex });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await github?.close();
+  });
+
+  afterEach(() => github.clearFaults());
+
+  it('serves the runs API on the scaffolder router', async () => {
+    const res = await request(backend.server)
+      .get('/api/scaffolder/platform/runs')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ runs: expect.any(Array) });
+    await request(backend.server)
+      .get('/api/scaffolder/platform/runs')
+      .set('Authorization', mockCredentials.user.invalidHeader())
+      .expect(401);
+  });
+
+  it('keeps everything when the run completes', async () => {
+    const api = client(backend);
+    const taskId = await api.run({ name: 'svc-ok', failAt: 'none' });
+    expect((await api.finished(taskId)).status).toBe('completed');
+    const run = await api.settled(taskId);
+    expect(run.resources.map(r => [r.identity, r.state])).toEqual([
+      ['github.test/acme/svc-ok', 'created'],
+    ]);
+    expect(run.templateRef).toBe('template:default/service');
+    expect(github.getRepo('acme', 'svc-ok')).toBeDefined();
+  });
+
+  it.each([
+    ['the step before ours', 'svc-before', 'before', 'failed', 0],
+    ['our own step after creating', 'svc-own', 'own', 'failed', 1],
+    ['a step after ours', 'svc-after', 'after', 'failed', 1],
+    [
+      'the stock catalog:register after ours',
+      'svc-register-fails',
+      'register',
+      'failed',
+      1,
+    ],
+    // Scaffolder 1.55 ends a user-cancelled run as `failed` after a
+    // `cancelled` event; `failed` and `cancelled` both roll back.
+    ['a cancellation during a later step', 'svc-cancel', 'cancel', 'failed', 1],
+  ])(
+    'removes what the run created when %s fails',
+    async (_, name, failAt, status, journaled) => {
+      const api = client(backend);
+      if (failAt === 'own') {
+        // The repository exists, then the push fails for good.
+        github.failNext(100, {
+          pathIncludes: `/repos/acme/${name}/git/trees`,
+          status: 422,
+        });
+      }
+      const taskId = await api.run({ name, failAt });
+      if (failAt === 'cancel') {
+        await waitFor('the repository', async () =>
+          github.getRepo('acme', name),
+        );
+        await api.cancel(taskId);
+      }
+      const ended = await api.finished(taskId);
+      expect(ended.status).toBe(status);
+      const run = await api.settled(taskId);
+      const settledAt = Date.now();
+
+      expect(github.getRepo('acme', name)).toBeUndefined();
+      expect(run.resources).toHaveLength(journaled);
+      expect(run.resources.map(r => r.state)).toEqual(
+        Array(journaled).fill('rolled_back'),
+      );
+      // Rollback starts within 5 seconds of the failure and this one is quick.
+      expect(settledAt - ended.at).toBeLessThan(5_000);
+      expect(
+        (await api.logLines(taskId)).filter(l => l.startsWith('Rolled back')),
+      ).toEqual(
+        Array(journaled).fill(
+          `Rolled back github:repository github.test/acme/${name} (https://github.test/acme/${name}): deleted.`,
+        ),
+      );
+    },
+  );
+
+  it('keeps a repository whose step says rollback: false', async () => {
+    const api = client(backend);
+    const taskId = await api.run({
+      name: 'svc-keep',
+      failAt: 'after',
+      keep: true,
+    });
+    await api.finished(taskId);
+    const run = await api.settled(taskId);
+    expect(run.resources.map(r => r.state)).toEqual(['kept']);
+    expect(github.getRepo('acme', 'svc-keep')).toBeDefined();
+  });
+
+  it('fails on a name that already exists and removes nothing', async () => {
+    const api = client(backend);
+    const taskId = await api.run({ name: 'existing', failAt: 'none' });
+    expect((await api.finished(taskId)).status).toBe('failed');
+    expect((await api.logLines(taskId)).join('\n')).toContain(
+      'Repository acme/existing already exists on github.test; choose another name',
+    );
+    expect((await api.getRun(taskId))?.resources ?? []).toEqual([]);
+  });
+
+  it('lets one of two runs claiming the same name win, and the other removes nothing of it', async () => {
+    const api = client(backend);
+    // Latency lets both runs pass the existence check before either creates.
+    github.settings.latencyMs = 30;
+    try {
+      const [a, b] = await Promise.all([
+        api.run({ name: 'contested', failAt: 'none' }),
+        api.run({ name: 'contested', failAt: 'none' }),
+      ]);
+      const statuses = [
+        (await api.finished(a)).status,
+        (await api.finished(b)).status,
+      ];
+      expect([...statuses].sort()).toEqual(['completed', 'failed']);
+      const winner = statuses[0] === 'completed' ? a : b;
+      const loser = winner === a ? b : a;
+      await api.settled(loser);
+      expect(github.getRepo('acme', 'contested')?.homepage).toBe(
+        `http://backstage.test/create/tasks/${winner}`,
+      );
+      expect(
+        github.requests.filter(
+          r => r.method === 'DELETE' && r.path === '/repos/acme/contested',
+        ),
+      ).toEqual([]);
+    } finally {
+      github.settings.latencyMs = 0;
+    }
+  });
+
+  it('never touched the repository that existed before every run above', () => {
+    expect(JSON.stringify(github.getRepo('acme', 'existing'))).toBe(
+      existingSnapshot,
+    );
+    expect(
+      github.requests.filter(
+        r => r.path.startsWith('/repos/acme/existing') && r.method !== 'GET',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('rollback that cannot complete', () => {
+  it('says the token lacks delete_repo and stays rollback_failed', async () => {
+    const github = await startTestGithub();
+    const knex = sqlite();
+    const backend = await startBackend(github, {
+      knex,
+      token: NO_DELETE_TOKEN,
+    });
+    try {
+      const api = client(backend);
+      const taskId = await api.run({ name: 'svc-stuck', failAt: 'after' });
+      await api.finished(taskId);
+      const run = await api.settled(taskId);
+      expect(run.resources[0]).toMatchObject({
+        state: 'rollback_failed',
+        reason: expect.stringContaining(
+          'the token lacks the delete_repo scope',
+        ),
+      });
+      expect(github.getRepo('acme', 'svc-stuck')).toBeDefined();
+      expect((await api.logLines(taskId)).join('\n')).toContain(
+        'Could not roll back github:repository github.test/acme/svc-stuck (https://github.test/acme/svc-stuck): GitHub refused to delete acme/svc-stuck: the token lacks the delete_repo scope',
+      );
+    } finally {
+      await backend.stop();
+      await github.close();
+    }
+  });
+});
+
+describe('a backend restart during a rollback', () => {
+  it('finishes the rollback after the restart', async () => {
+    const github = await startTestGithub();
+    const knex = sqlite();
+    let backend = await startBackend(github, { knex, leaseSeconds: 1 });
+    try {
+      const api = client(backend);
+      // GitHub keeps failing deletions, so the rollback is under way when the
+      // backend goes down.
+      github.failNext(1000, { method: 'DELETE', status: 503 });
+      const taskId = await api.run({ name: 'svc-restart', failAt: 'after' });
+      await api.finished(taskId);
+      await waitFor('the rollback to be under way', async () =>
+        (await api.getRun(taskId))?.resources[0]?.state === 'rolling_back'
+          ? true
+          : undefined,
+      );
+      await backend.stop();
+      expect(github.getRepo('acme', 'svc-restart')).toBeDefined();
+
+      github.clearFaults();
+      backend = await startBackend(github, { knex, leaseSeconds: 1 });
+      const run = await client(backend).settled(taskId);
+      expect(run.resources[0].state).toBe('rolled_back');
+      expect(github.getRepo('acme', 'svc-restart')).toBeUndefined();
+    } finally {
+      await backend.stop();
+      await github.close();
+    }
+  });
+});
