@@ -65,7 +65,7 @@ describe('loadDependencyEntities', () => {
     expect(names(loaded)).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('asks once per level of the walk, not once per entity', async () => {
+  it('asks once per level of the walk, never once per entity nor for the whole catalog', async () => {
     const entities = shopEntities();
     const catalogApi = new InMemoryCatalogClient({ entities });
     const getEntities = jest.spyOn(catalogApi, 'getEntities');
@@ -76,9 +76,9 @@ describe('loadDependencyEntities', () => {
       entity: entities.find(e => e.metadata.name === 'orders-db')!,
     });
 
-    // Level one finds payments and checkout; level two finds web-shop, whose
+    // Level one loads payments and checkout; level two loads web-shop, whose
     // edge is not critical, so the walk ends after two requests.
-    expect(getEntities).toHaveBeenCalledTimes(2);
-    expect(getEntitiesByRefs).not.toHaveBeenCalled();
+    expect(getEntitiesByRefs).toHaveBeenCalledTimes(2);
+    expect(getEntities).not.toHaveBeenCalled();
   });
 });

@@ -105,7 +105,6 @@ describe('DependenciesCard', () => {
       getEntitiesByRefs: jest
         .fn()
         .mockRejectedValue(new Error('catalog unavailable (503)')),
-      getEntities: jest.fn().mockResolvedValue({ items: [] }),
     });
     renderCard({ entity: shopEntity('payments'), catalogApi });
     expect(
