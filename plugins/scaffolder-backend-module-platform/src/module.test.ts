@@ -133,7 +133,15 @@ const catalog = () =>
       if (target.includes('register-fails')) {
         throw new Error('the catalog is down');
       }
-      return { location: { id: 'l', type: 'url', target }, entities: [] };
+      return {
+        location: {
+          id: 'l',
+          type: 'url',
+          target,
+          entityRef: 'location:default/l',
+        },
+        entities: [],
+      };
     },
   });
 
