@@ -48,6 +48,37 @@ const columns: TableColumn<ServiceRow>[] = [
   },
 ];
 
+function FilterSelect(props: {
+  label: string;
+  allLabel: string;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: Array<{ value: string; label: string }>;
+}) {
+  return (
+    <TextField
+      select
+      label={props.label}
+      value={props.value}
+      onChange={e => props.onChange(e.target.value)}
+      variant="outlined"
+      size="small"
+      style={{ minWidth: 200 }}
+      SelectProps={{
+        SelectDisplayProps: { 'data-testid': props.testId } as object,
+      }}
+    >
+      <MenuItem value="">{props.allLabel}</MenuItem>
+      {props.options.map(option => (
+        <MenuItem key={option.value} value={option.value}>
+          {option.label}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+}
+
 /** @public */
 export interface ServicesPageProps {
   /** Rows per page of the table; 20 unless set. */
@@ -116,50 +147,27 @@ export function ServicesPage(props: ServicesPageProps) {
             size="small"
             inputProps={{ 'data-testid': 'services-search' }}
           />
-          <TextField
-            select
+          <FilterSelect
             label="Team"
+            allLabel="All teams"
+            testId="services-team-filter"
             value={team}
-            onChange={e => setTeam(e.target.value)}
-            variant="outlined"
-            size="small"
-            style={{ minWidth: 200 }}
-            SelectProps={{
-              SelectDisplayProps: {
-                'data-testid': 'services-team-filter',
-              } as object,
-            }}
-          >
-            <MenuItem value="">All teams</MenuItem>
-            {choices.teams.map(ref => (
-              <MenuItem key={ref} value={ref}>
-                {humanizeEntityRef(parseEntityRef(ref), {
-                  defaultKind: 'group',
-                })}
-              </MenuItem>
-            ))}
-          </TextField>
-          <TextField
-            select
+            onChange={setTeam}
+            options={choices.teams.map(ref => ({
+              value: ref,
+              label: humanizeEntityRef(parseEntityRef(ref), {
+                defaultKind: 'group',
+              }),
+            }))}
+          />
+          <FilterSelect
             label="Lifecycle"
+            allLabel="All lifecycles"
+            testId="services-lifecycle-filter"
             value={lifecycle}
-            onChange={e => setLifecycle(e.target.value)}
-            variant="outlined"
-            size="small"
-            style={{ minWidth: 200 }}
-            SelectProps={{
-              SelectDisplayProps: {
-                'data-testid': 'services-lifecycle-filter',
-              } as object,
-            }}
-          >
-            <MenuItem value="">All lifecycles</MenuItem>
-            {choices.lifecycles.map(value => (
-              <MenuItem key={value} value={value}>
-                {value}
-              </MenuItem>
-            ))}
-          </TextField>
+            onChange={setLifecycle}
+            options={choices.lifecycles.map(value => ({ value, label: value }))}
+          />
         </Box>
         <Table<ServiceRow>
           title={`Services (${shown.length} of ${rows.length})`}
