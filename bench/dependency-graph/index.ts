@@ -32,7 +32,7 @@ import {
 const SERVICES = 10_000;
 const DEPENDENCIES_PER_SERVICE = 3;
 const CRITICAL_SHARE = 0.3;
-const PASSES = 5;
+const PASSES = 7;
 
 // A fixed seed: every run measures the same catalog.
 function random(seed: number) {

@@ -33,7 +33,7 @@ export interface DependencyGraph {
 }
 
 /** Lifecycles a production service must not rely on critically. */
-export const UNSTABLE_LIFECYCLES: readonly string[] = [
+const UNSTABLE_LIFECYCLES: readonly string[] = [
   'experimental',
   'deprecated',
 ];
