@@ -445,6 +445,24 @@ describe('startKubernetesApiServer', () => {
       expect(retried.status).toBe(201);
     });
 
+    it('can spare reads and dry runs', async () => {
+      server.failNext(1, { writesOnly: true });
+      const dry = await call({
+        method: 'POST',
+        path: '/api/v1/namespaces?dryRun=All',
+        body: namespace('payments'),
+      });
+      expect(dry.status).toBe(201);
+      const read = await call({ method: 'GET', path: '/api/v1/namespaces' });
+      expect(read.status).toBe(200);
+      const write = await call({
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: namespace('payments'),
+      });
+      expect(write.status).toBe(503);
+    });
+
     it('can commit the write and still answer 5xx, leaving the outcome unknown to the client', async () => {
       server.failNext(1, { status: 504, afterCommit: true });
       const res = await call({

@@ -69,6 +69,8 @@ export interface FaultOptions {
   method?: string;
   /** Only requests whose path contains this. */
   pathIncludes?: string;
+  /** Only requests that would change state: no reads, no dry runs. */
+  writesOnly?: boolean;
   /**
    * Apply the write, then answer with the failure anyway: the outcome the
    * client sees is unknown although the change happened.
@@ -80,6 +82,7 @@ interface FaultRule extends Required<Pick<FaultOptions, 'status'>> {
   remaining: number;
   method?: string;
   pathIncludes?: string;
+  writesOnly: boolean;
   afterCommit: boolean;
 }
 
@@ -543,7 +546,9 @@ export async function startKubernetesApiServer(
       f =>
         f.remaining > 0 &&
         (!f.method || f.method === req.method) &&
-        (!f.pathIncludes || req.path.includes(f.pathIncludes)),
+        (!f.pathIncludes || req.path.includes(f.pathIncludes)) &&
+        (!f.writesOnly ||
+          (req.method !== 'GET' && req.query.dryRun === undefined)),
     );
     if (rule) {
       rule.remaining -= 1;
@@ -1026,6 +1031,7 @@ export async function startKubernetesApiServer(
         status: fault.status ?? 503,
         method: fault.method,
         pathIncludes: fault.pathIncludes,
+        writesOnly: fault.writesOnly ?? false,
         afterCommit: fault.afterCommit ?? false,
       });
     },

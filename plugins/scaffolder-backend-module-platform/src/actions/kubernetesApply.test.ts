@@ -1,0 +1,339 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import {
+  actionContext,
+  startTestCluster,
+  TEST_CLUSTER_TOKEN,
+  TestCluster,
+} from '../__testUtils__/kubernetesCluster';
+import { createKubernetesApplyAction } from './kubernetesApply';
+import { exampleManifests } from './kubernetesApply.examples';
+import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
+
+const { deployment, service, ingress } = exampleManifests;
+
+describe('platform:kubernetes:apply', () => {
+  let cluster: TestCluster;
+  let action: ReturnType<typeof createKubernetesApplyAction>;
+
+  beforeEach(async () => {
+    cluster = await startTestCluster();
+    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
+    action = createKubernetesApplyAction({ ...deps, pollIntervalMs: 10 });
+    await createKubernetesNamespaceCreateAction(deps).handler(
+      actionContext({
+        name: 'payments',
+        service: 'payments',
+        owner: 'group:default/payments-team',
+      }),
+    );
+    cluster.server.requests.length = 0;
+  });
+
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  const writes = () => cluster.server.requests.filter(r => r.write);
+  const logLines = (ctx: { logger: { info: unknown } }) =>
+    (ctx.logger.info as jest.Mock).mock.calls.map(c => c[0] as string);
+
+  it('applies with server-side apply, waits for availability and outputs the in-cluster URL', async () => {
+    // Slow enough that the wait sees the rollout in progress.
+    cluster.server.settings.deploymentAvailableAfterMs = 300;
+    const ctx = actionContext(
+      { namespace: 'payments', manifests: [service, deployment] },
+      { stepId: 'deploy' },
+    );
+    await action.handler(ctx);
+
+    expect(ctx.output).toHaveBeenCalledWith(
+      'serviceUrl',
+      'http://payments.payments.svc.cluster.local',
+    );
+    expect(ctx.output).toHaveBeenCalledWith('objects', [
+      'Deployment/payments',
+      'Service/payments',
+    ]);
+    const applied = cluster.server.get(
+      'deployments',
+      'payments',
+      'payments',
+    ) as any;
+    expect(applied.status.availableReplicas).toBe(2);
+    expect(applied.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'backstage-platform',
+      'backstage.io/kubernetes-id': 'payments',
+      'platform.internal/owner': 'payments-team',
+    });
+    expect(
+      applied.spec.template.metadata.labels['backstage.io/kubernetes-id'],
+    ).toBe('payments');
+    expect(
+      applied.metadata.annotations['platform.internal/created-by-task'],
+    ).toBe(ctx.task.id);
+    expect(
+      writes().map(w => [
+        w.method,
+        w.contentType,
+        w.query.fieldManager,
+        w.query.force,
+      ]),
+    ).toEqual([
+      ['PATCH', 'application/apply-patch+yaml', 'backstage-platform', 'true'],
+      ['PATCH', 'application/apply-patch+yaml', 'backstage-platform', 'true'],
+    ]);
+    expect(logLines(ctx)).toEqual(
+      expect.arrayContaining([
+        'Deployment payments in namespace payments on cluster local: 0 of 2 replicas available',
+        'Deployment payments in namespace payments on cluster local: 2 of 2 replicas available',
+      ]),
+    );
+    const entries = await cluster.journal.listByTask(ctx.task.id);
+    expect(entries.map(e => [e.kind, e.identity, e.state])).toEqual([
+      [
+        'kubernetes:deployment',
+        'local/payments/deployments/payments',
+        'created',
+      ],
+      ['kubernetes:service', 'local/payments/services/payments', 'created'],
+    ]);
+  });
+
+  it('applies the Ingress of a public service and outputs its https URL', async () => {
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service, ingress],
+      public: true,
+    });
+    await action.handler(ctx);
+    expect(
+      cluster.server.get('ingresses', 'payments', 'payments'),
+    ).toBeDefined();
+    expect(ctx.output).toHaveBeenCalledWith(
+      'serviceUrl',
+      'https://payments.apps.example.com/',
+    );
+  });
+
+  it('reads the manifests from the workspace', async () => {
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifestPath: './kubernetes',
+    });
+    fs.mkdirSync(path.join(ctx.workspacePath, 'kubernetes'), {
+      recursive: true,
+    });
+    fs.writeFileSync(
+      path.join(ctx.workspacePath, 'kubernetes', 'all.yaml'),
+      [deployment, service].map(m => yaml.stringify(m)).join('---\n'),
+    );
+    await action.handler(ctx);
+    expect(
+      cluster.server.get('services', 'payments', 'payments'),
+    ).toBeDefined();
+  });
+
+  it.each([
+    {
+      input: { manifests: [deployment, service], manifestPath: './k' },
+      error: 'Give exactly one of manifestPath and manifests',
+    },
+    { input: {}, error: 'Give exactly one of manifestPath and manifests' },
+    {
+      input: { manifestPath: '../outside' },
+      error:
+        'Relative path is not allowed to refer to a directory outside its parent',
+    },
+    {
+      input: { manifestPath: './missing' },
+      error: 'Manifest path ./missing does not exist in the workspace',
+    },
+    {
+      input: {
+        manifests: [
+          deployment,
+          service,
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+        ],
+      },
+      error: 'Manifest 3 (ConfigMap c) is not a Deployment, Service or Ingress',
+    },
+    {
+      input: {
+        manifests: [{ ...deployment, apiVersion: 'apps/v1beta1' }, service],
+      },
+      error: 'has apiVersion apps/v1beta1; use apps/v1',
+    },
+    {
+      input: {
+        manifests: [
+          { ...deployment, metadata: { name: 'payments', namespace: 'other' } },
+          service,
+        ],
+      },
+      error: 'names namespace other, not payments',
+    },
+    {
+      input: { manifests: [service] },
+      error: 'The manifests contain no Deployment',
+    },
+    {
+      input: { manifests: [deployment] },
+      error: 'The manifests contain no Service',
+    },
+    {
+      input: { manifests: [deployment, service, ingress], public: false },
+      error: 'contain an Ingress but public is false',
+    },
+    {
+      input: { manifests: [deployment, service], public: true },
+      error: 'public is true but the manifests contain no Ingress',
+    },
+    {
+      input: { namespace: 'Payments', manifests: [deployment, service] },
+      error: 'Namespace name "Payments"',
+    },
+  ])('refuses $error before any call', async ({ input, error }) => {
+    await expect(
+      action.handler(actionContext({ namespace: 'payments', ...input })),
+    ).rejects.toThrow(error);
+    expect(cluster.server.requests).toEqual([]);
+  });
+
+  it('lets the API server reject an invalid manifest in a dry run before any write', async () => {
+    const broken = structuredClone(deployment) as any;
+    broken.spec.template.spec.containers[0].image = 42;
+    await expect(
+      action.handler(
+        actionContext({ namespace: 'payments', manifests: [service, broken] }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining(
+        'Could not apply Deployment payments in namespace payments on cluster local: Deployment "payments" is invalid',
+      ),
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses a namespace the platform does not manage', async () => {
+    cluster.server.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'theirs' },
+    });
+    await expect(
+      action.handler(
+        actionContext({
+          namespace: 'theirs',
+          manifests: [deployment, service],
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it('fails after the timeout with the reason the pods are missing, and rollback removes what it applied newest first', async () => {
+    const greedy = structuredClone(deployment);
+    greedy.spec.replicas = 25;
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service].map(m =>
+        m === deployment ? greedy : m,
+      ),
+      timeoutSeconds: 1,
+    });
+    await expect(action.handler(ctx)).rejects.toThrow(
+      /^Deployment payments in namespace payments on cluster local did not become available within 1 s: 0 of 25 replicas available \(pods ".*" is forbidden: exceeded quota: platform-quota, requested: pods=25, used: pods=0, limited: pods=20\)$/,
+    );
+    cluster.server.requests.length = 0;
+    await cluster.rollback(ctx.task.id);
+    expect(
+      cluster.server.requests
+        .filter(r => r.method === 'DELETE')
+        .map(r => r.path),
+    ).toEqual([
+      '/api/v1/namespaces/payments/services/payments',
+      '/apis/apps/v1/namespaces/payments/deployments/payments',
+    ]);
+    expect(
+      cluster.server.get('deployments', 'payments', 'payments'),
+    ).toBeUndefined();
+    expect(
+      cluster.server.get('namespaces', undefined, 'payments'),
+    ).toBeDefined();
+  });
+
+  it('updates an object that existed before the run in place, and rollback leaves it', async () => {
+    const theirs = cluster.server.seed({
+      ...service,
+      metadata: { name: 'payments', namespace: 'payments' },
+    } as any);
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    await action.handler(ctx);
+    expect(
+      (await cluster.journal.listByTask(ctx.task.id)).map(e => e.kind),
+    ).toEqual(['kubernetes:deployment']);
+    await cluster.rollback(ctx.task.id);
+    expect(
+      cluster.server.get('services', 'payments', 'payments')?.metadata.uid,
+    ).toBe(theirs.metadata.uid);
+  });
+
+  it('reads before retrying an apply that answered 5xx after it happened', async () => {
+    cluster.server.failNext(1, {
+      method: 'PATCH',
+      pathIncludes: '/deployments/',
+      writesOnly: true,
+      afterCommit: true,
+      status: 502,
+    });
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    await action.handler(ctx);
+    const realPatches = cluster.server.requests.filter(
+      r => r.write && r.path.includes('/deployments/'),
+    );
+    expect(realPatches.map(r => r.status)).toEqual([502]);
+    const entries = await cluster.journal.listByTask(ctx.task.id);
+    expect(entries.map(e => e.state)).toEqual(['created', 'created']);
+    expect(entries[0].data.uid).toBe(
+      cluster.server.get('deployments', 'payments', 'payments')?.metadata.uid,
+    );
+  });
+
+  it('makes no writes in a dry run and logs the objects', async () => {
+    const ctx = actionContext(
+      { namespace: 'payments', manifests: [deployment, service, ingress] },
+      { isDryRun: true },
+    );
+    await action.handler(ctx);
+    expect(writes()).toEqual([]);
+    expect(
+      cluster.server.requests
+        .filter(r => r.method === 'PATCH')
+        .every(r => r.query.dryRun === 'All'),
+    ).toBe(true);
+    expect(logLines(ctx)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^Dry run: would apply Ingress payments in namespace payments on cluster local: \{/,
+        ),
+      ]),
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'serviceUrl',
+      'https://payments.apps.example.com/',
+    );
+    expect(JSON.stringify(logLines(ctx))).not.toContain(TEST_CLUSTER_TOKEN);
+  });
+});

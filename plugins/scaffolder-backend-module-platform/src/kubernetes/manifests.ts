@@ -1,0 +1,149 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'yaml';
+
+/** The kinds `platform:kubernetes:apply` deploys, in the order it applies them. */
+export const APPLIED_KINDS = [
+  { kind: 'Deployment', apiVersion: 'apps/v1' },
+  { kind: 'Service', apiVersion: 'v1' },
+  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1' },
+] as const;
+
+export type AppliedKind = (typeof APPLIED_KINDS)[number]['kind'];
+
+export interface Manifest {
+  apiVersion: string;
+  kind: AppliedKind;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: any;
+  [key: string]: unknown;
+}
+
+/** Every YAML document of a file, or of the .yaml/.yml files of a directory. */
+export async function readManifestFiles(
+  workspacePath: string,
+  manifestPath: string,
+): Promise<unknown[]> {
+  const target = resolveSafeChildPath(workspacePath, manifestPath);
+  let files: string[];
+  try {
+    const stat = await fs.stat(target);
+    files = stat.isDirectory()
+      ? (await fs.readdir(target))
+          .filter(f => /\.ya?ml$/.test(f))
+          .sort()
+          .map(f => path.join(target, f))
+      : [target];
+  } catch {
+    throw new InputError(
+      `Manifest path ${manifestPath} does not exist in the workspace`,
+    );
+  }
+  const documents: unknown[] = [];
+  for (const file of files) {
+    const text = await fs.readFile(file, 'utf8');
+    for (const doc of yaml.parseAllDocuments(text)) {
+      if (doc.errors.length > 0) {
+        throw new InputError(
+          `${path.relative(workspacePath, file)} is not valid YAML: ${
+            doc.errors[0].message
+          }`,
+        );
+      }
+      const value = doc.toJS();
+      if (value !== null && value !== undefined) {
+        documents.push(value);
+      }
+    }
+  }
+  return documents;
+}
+
+/**
+ * Checks what a template generated before anything is sent: only the kinds
+ * we deploy, each in the target namespace, a Deployment and a Service at
+ * least, and an Ingress exactly when the service is public.
+ */
+export function checkManifests(options: {
+  documents: unknown[];
+  namespace: string;
+  public?: boolean;
+}): Manifest[] {
+  const manifests = options.documents.map((doc, index) => {
+    const m = doc as Partial<Manifest>;
+    const known = APPLIED_KINDS.find(k => k.kind === m?.kind);
+    const name = m?.metadata?.name;
+    const label = `Manifest ${index + 1} (${m?.kind ?? 'no kind'} ${
+      name ?? 'no name'
+    })`;
+    if (!known) {
+      throw new InputError(
+        `${label} is not a Deployment, Service or Ingress, the kinds platform:kubernetes:apply deploys`,
+      );
+    }
+    if (m.apiVersion !== known.apiVersion) {
+      throw new InputError(
+        `${label} has apiVersion ${m.apiVersion}; use ${known.apiVersion}`,
+      );
+    }
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InputError(`${label} has no metadata.name`);
+    }
+    if (m.metadata?.namespace && m.metadata.namespace !== options.namespace) {
+      throw new InputError(
+        `${label} names namespace ${m.metadata.namespace}, not ${options.namespace}`,
+      );
+    }
+    return {
+      ...m,
+      metadata: { ...m.metadata, namespace: options.namespace },
+    } as Manifest;
+  });
+  const hasIngress = manifests.some(m => m.kind === 'Ingress');
+  for (const kind of ['Deployment', 'Service']) {
+    if (!manifests.some(m => m.kind === kind)) {
+      throw new InputError(`The manifests contain no ${kind}`);
+    }
+  }
+  if (options.public === false && hasIngress) {
+    throw new InputError(
+      'The manifests contain an Ingress but public is false; a private service gets no Ingress',
+    );
+  }
+  if (options.public === true && !hasIngress) {
+    throw new InputError(
+      'public is true but the manifests contain no Ingress to expose the service',
+    );
+  }
+  const order = (m: Manifest) =>
+    APPLIED_KINDS.findIndex(k => k.kind === m.kind);
+  return [...manifests].sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * Where the service answers: the Ingress host for a public service, else
+ * the Service's in-cluster DNS name.
+ */
+export function serviceUrl(manifests: Manifest[], namespace: string): string {
+  const ingress = manifests.find(m => m.kind === 'Ingress');
+  const rule = ingress?.spec?.rules?.find((r: { host?: string }) => r.host);
+  if (ingress && rule) {
+    const tls = (ingress.spec?.tls ?? []).some((t: { hosts?: string[] }) =>
+      t.hosts?.includes(rule.host),
+    );
+    const pathPart = rule.http?.paths?.[0]?.path ?? '/';
+    return `${tls ? 'https' : 'http'}://${rule.host}${pathPart}`;
+  }
+  const service = manifests.find(m => m.kind === 'Service')!;
+  const port = service.spec?.ports?.[0]?.port ?? 80;
+  return `http://${service.metadata.name}.${namespace}.svc.cluster.local${
+    port === 80 ? '' : `:${port}`
+  }`;
+}
