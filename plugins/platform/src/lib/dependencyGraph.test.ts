@@ -153,6 +153,31 @@ describe('findDependencyWarnings', () => {
     ).toEqual([]);
   });
 
+  it('warns once about a target depended on in two ways', () => {
+    const small = createDependencyGraph([
+      testEntity({
+        name: 'api',
+        lifecycle: 'production',
+        dependencies: [
+          { target: 'component:default/old', type: 'runtime', critical: true },
+          { target: 'component:default/old', type: 'data', critical: true },
+          { target: 'component:default/gone', type: 'runtime', critical: true },
+          { target: 'component:default/gone', type: 'data', critical: false },
+        ],
+      }),
+      testEntity({ name: 'old', lifecycle: 'deprecated' }),
+    ]);
+    expect(
+      findDependencyWarnings({
+        graph: small,
+        entityRef: 'component:default/api',
+      }).map(w => `${w.kind} ${w.target}`),
+    ).toEqual([
+      'missing-target component:default/gone',
+      'unstable-critical-dependency component:default/old',
+    ]);
+  });
+
   it('warns about a dependency missing from the catalog', () => {
     const small = createDependencyGraph([
       testEntity({

@@ -33,10 +33,7 @@ export interface DependencyGraph {
 }
 
 /** Lifecycles a production service must not rely on critically. */
-const UNSTABLE_LIFECYCLES: readonly string[] = [
-  'experimental',
-  'deprecated',
-];
+const UNSTABLE_LIFECYCLES: readonly string[] = ['experimental', 'deprecated'];
 
 export type DependencyWarning =
   | {
@@ -157,14 +154,20 @@ export function findDependencyWarnings(options: {
   entityRef: string;
 }): DependencyWarning[] {
   const { graph, entityRef } = options;
-  const warnings: DependencyWarning[] = [];
+  // An entity may depend on the same target in two ways (runtime and data);
+  // that is still one problem to report.
+  const warnings = new Map<string, DependencyWarning>();
+  const add = (warning: DependencyWarning) => {
+    const key = `${warning.kind} ${refKey(warning.source)} ${refKey(
+      warning.target,
+    )}`;
+    if (!warnings.has(key)) {
+      warnings.set(key, warning);
+    }
+  };
   for (const edge of graph.dependenciesOf(entityRef)) {
     if (!graph.node(edge.target)) {
-      warnings.push({
-        kind: 'missing-target',
-        source: edge.source,
-        target: edge.target,
-      });
+      add({ kind: 'missing-target', source: edge.source, target: edge.target });
     }
   }
   const edgesToCheck = [
@@ -179,7 +182,7 @@ export function findDependencyWarnings(options: {
       targetLifecycle &&
       UNSTABLE_LIFECYCLES.includes(targetLifecycle)
     ) {
-      warnings.push({
+      add({
         kind: 'unstable-critical-dependency',
         source: edge.source,
         target: edge.target,
@@ -187,7 +190,7 @@ export function findDependencyWarnings(options: {
       });
     }
   }
-  return warnings;
+  return [...warnings.values()];
 }
 
 /** The dependencies card's whole computation for one entity. */
