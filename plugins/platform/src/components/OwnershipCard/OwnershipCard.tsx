@@ -61,7 +61,12 @@ function OwnerTeam(props: { ownerRef?: string }) {
     if (!ownerRef) {
       return undefined;
     }
-    return (await catalogApi.getEntityByRef(ownerRef)) !== undefined;
+    // Only whether the group exists matters, not its members.
+    const { items } = await catalogApi.getEntitiesByRefs({
+      entityRefs: [ownerRef],
+      fields: ['kind'],
+    });
+    return Boolean(items[0]);
   }, [catalogApi, ownerRef]);
 
   if (!ownerRef) {
