@@ -11,8 +11,8 @@ export interface DependencyGraphPictureProps {
 // A card is narrow: past this many neighbours per side the picture would be
 // unreadable, and the tables below list everything anyway.
 const MAX_PER_SIDE = 6;
-const WIDTH = 640;
-const NODE_WIDTH = 170;
+const WIDTH = 720;
+const NODE_WIDTH = 150;
 const NODE_HEIGHT = 28;
 const ROW_HEIGHT = 40;
 const LEFT_X = 0;
@@ -58,7 +58,7 @@ function place(rows: DependencyRow[], height: number): PlacedNode[] {
 }
 
 function truncate(text: string): string {
-  return text.length > 22 ? `${text.slice(0, 21)}…` : text;
+  return text.length > 20 ? `${text.slice(0, 19)}…` : text;
 }
 
 /**
@@ -79,10 +79,13 @@ export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
   const left = place(dependents, height);
   const right = place(dependencies, height);
 
+  // Labels sit near the outer node, where the edges have spread apart;
+  // `labelAt` is the fraction of the way from `from` to `to`.
   const edge = (
     node: PlacedNode,
     from: { x: number; y: number },
     to: { x: number; y: number },
+    labelAt: number,
   ) => (
     <g key={`edge-${from.x}-${node.key}`}>
       <line
@@ -95,15 +98,21 @@ export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
         }
         strokeWidth={node.critical ? 2.5 : 1.5}
         strokeDasharray={node.critical ? undefined : '5 4'}
-        markerEnd="url(#platform-dependency-arrow)"
+        markerEnd={`url(#platform-dependency-arrow-${
+          node.critical ? 'critical' : 'plain'
+        })`}
       />
       {node.edgeLabel && (
         <text
-          x={(from.x + to.x) / 2}
-          y={(from.y + to.y) / 2 - 4}
+          x={from.x + (to.x - from.x) * labelAt}
+          y={from.y + (to.y - from.y) * labelAt - 4}
           textAnchor="middle"
           fontSize={10}
           fill={theme.palette.text.secondary}
+          // A halo in the card colour keeps the label readable over the lines.
+          stroke={theme.palette.background.paper}
+          strokeWidth={3}
+          paintOrder="stroke"
         >
           {node.critical ? `${node.edgeLabel}, critical` : node.edgeLabel}
         </text>
@@ -145,23 +154,30 @@ export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
       style={{ maxWidth: WIDTH }}
     >
       <defs>
-        <marker
-          id="platform-dependency-arrow"
-          viewBox="0 0 10 10"
-          refX="10"
-          refY="5"
-          markerWidth="6"
-          markerHeight="6"
-          orient="auto-start-reverse"
-        >
-          <path d="M 0 0 L 10 5 L 0 10 z" fill={theme.palette.text.hint} />
-        </marker>
+        {[
+          ['critical', theme.palette.error.main],
+          ['plain', theme.palette.text.hint],
+        ].map(([id, color]) => (
+          <marker
+            key={id}
+            id={`platform-dependency-arrow-${id}`}
+            viewBox="0 0 10 10"
+            refX="10"
+            refY="5"
+            markerWidth="6"
+            markerHeight="6"
+            orient="auto-start-reverse"
+          >
+            <path d="M 0 0 L 10 5 L 0 10 z" fill={color} />
+          </marker>
+        ))}
       </defs>
       {left.map(node =>
         edge(
           node,
           { x: LEFT_X + NODE_WIDTH, y: node.y + NODE_HEIGHT / 2 },
           { x: CENTER_X, y: centerMiddle },
+          0.35,
         ),
       )}
       {right.map(node =>
@@ -169,6 +185,7 @@ export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
           node,
           { x: CENTER_X + NODE_WIDTH, y: centerMiddle },
           { x: RIGHT_X, y: node.y + NODE_HEIGHT / 2 },
+          0.65,
         ),
       )}
       {left.map(node => box(node, LEFT_X))}
