@@ -1,0 +1,98 @@
+import { test, expect, Page } from '@playwright/test';
+
+async function signInAsGuest(page: Page, path: string) {
+  await page.goto(path);
+  await page.getByRole('button', { name: 'Enter' }).click();
+}
+
+test('the checkout entity page shows its typed dependencies and ownership', async ({
+  page,
+}) => {
+  await signInAsGuest(page, '/catalog/default/component/checkout');
+
+  const dependencies = page.getByTestId('platform-dependencies-card');
+  await expect(dependencies.getByText('Depends on')).toBeVisible();
+  await expect(
+    dependencies
+      .locator('a[href="/catalog/default/component/payments"]')
+      .first(),
+  ).toBeVisible();
+  // checkout is in production and depends critically on an experiment.
+  await expect(
+    dependencies.getByTestId('dependency-warning').filter({
+      hasText: 'experimental',
+    }),
+  ).toBeVisible();
+  // web-shop depends on checkout.
+  await expect(dependencies.getByText('Depended on by')).toBeVisible();
+  await expect(
+    dependencies
+      .locator('a[href="/catalog/default/component/web-shop"]')
+      .first(),
+  ).toBeVisible();
+
+  const ownership = page.getByTestId('platform-ownership-card');
+  await expect(
+    ownership.locator('a[href="/catalog/default/group/team-checkout"]'),
+  ).toBeVisible();
+  await expect(
+    ownership.locator(
+      'a[href="https://oncall.example.com/rotations/checkout"]',
+    ),
+  ).toBeVisible();
+
+  await page.screenshot({
+    path: 'test-results/screenshots/entity-checkout.png',
+    fullPage: true,
+  });
+});
+
+test('the Platform page lists services filterable by team and lifecycle', async ({
+  page,
+}) => {
+  await signInAsGuest(page, '/');
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Platform', exact: true })
+    .click();
+
+  const services = page.getByRole('link', {
+    name: 'Recommendations',
+    exact: true,
+  });
+  await expect(services).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Payments', exact: true }),
+  ).toBeVisible();
+
+  await page.getByTestId('services-lifecycle-filter').click();
+  await page.getByRole('option', { name: 'experimental' }).click();
+  await expect(page.getByText('Services (1 of')).toBeVisible();
+  await expect(services).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Payments', exact: true }),
+  ).toHaveCount(0);
+
+  await page.getByTestId('services-lifecycle-filter').click();
+  await page.getByRole('option', { name: 'All lifecycles' }).click();
+  await page.getByTestId('services-team-filter').click();
+  await page.getByRole('option', { name: 'team-payments' }).click();
+  await expect(
+    page.getByRole('link', { name: 'Payments', exact: true }),
+  ).toBeVisible();
+  await expect(services).toHaveCount(0);
+
+  await page.screenshot({
+    path: 'test-results/screenshots/platform-services.png',
+    fullPage: true,
+  });
+
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(
+    page.getByText('No run has used a platform action yet.', { exact: false }),
+  ).toBeVisible();
+  await page.screenshot({
+    path: 'test-results/screenshots/platform-runs.png',
+    fullPage: true,
+  });
+});
