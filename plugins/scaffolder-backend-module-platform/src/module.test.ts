@@ -12,7 +12,8 @@ import {
 } from '@backstage/plugin-scaffolder-node';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
 import { PlatformRun } from '@internal/plugin-platform-common';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
+import { createSqliteDatabase } from './__testUtils__/database';
 import { LocalGithubApiServer } from 'local-targets';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -176,26 +177,13 @@ async function startBackend(
 
 type Backend = Awaited<ReturnType<typeof startBackend>>;
 
-const databases: Knex[] = [];
-
 /**
- * A stopped test backend's scaffolder workers may still touch their pool for
- * a moment, so the databases are closed only when the whole file is done.
+ * The databases of the test backends are never closed: the scaffolder's
+ * task broker keeps polling for a while after `backend.stop()`, and a closed
+ * pool makes those late polls fail whichever test file the jest worker runs
+ * next. They go away with the worker process.
  */
-afterAll(async () => {
-  await Promise.all(databases.map(db => db.destroy()));
-});
-
-function sqlite(): Knex {
-  const db = knexFactory({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-    pool: { min: 1, max: 1 },
-  });
-  databases.push(db);
-  return db;
-}
+const sqlite = createSqliteDatabase;
 
 async function waitFor<T>(
   what: string,

@@ -5,12 +5,16 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
+import { createSqliteDatabase } from '../__testUtils__/database';
 import { LocalGithubApiServer, startGithubApiServer } from 'local-targets';
 import yaml from 'yaml';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
 import { examples } from './githubRepoCreate.examples';
+
+// Loading the backend libraries takes seconds on a busy machine.
+jest.setTimeout(30_000);
 
 describe('platform:github:repo:create examples', () => {
   let server: LocalGithubApiServer;
@@ -24,11 +28,7 @@ describe('platform:github:repo:create examples', () => {
       orgs: ['acme'],
       tokens: { t: { login: 'bot', scopes: ['repo', 'delete_repo'] } },
     });
-    db = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
+    db = createSqliteDatabase();
     await DatabaseRollbackJournal.runMigrations(db);
     workspace.setContent({
       'README.md': '# Payments\n',

@@ -1,7 +1,8 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
+import { createSqliteDatabase } from '../__testUtils__/database';
 import { LocalGithubApiServer } from 'local-targets';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import {
@@ -10,6 +11,9 @@ import {
   startTestGithub,
 } from '../__testUtils__/github';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
+
+// Loading the backend libraries takes seconds on a busy machine.
+jest.setTimeout(30_000);
 
 const MARKER = 'http://backstage.test/create/tasks/task-1';
 
@@ -21,12 +25,7 @@ describe('platform:github:repo:create', () => {
 
   beforeEach(async () => {
     server = await startTestGithub();
-    db = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-      pool: { min: 1, max: 1 },
-    });
+    db = createSqliteDatabase();
     await DatabaseRollbackJournal.runMigrations(db);
     journal = new DatabaseRollbackJournal(db);
     workspace.setContent({

@@ -7,6 +7,9 @@ import {
 } from '../__testUtils__/github';
 import { createGithubRepositoryCompensator } from './githubRepositoryCompensator';
 
+// Loading the backend libraries takes seconds on a busy machine.
+jest.setTimeout(30_000);
+
 const MARKER = 'http://backstage.test/create/tasks/t1';
 
 describe('createGithubRepositoryCompensator', () => {

@@ -1,4 +1,5 @@
 import knexFactory, { Knex } from 'knex';
+import { createSqliteDatabase } from '../__testUtils__/database';
 import {
   DatabaseRollbackJournal,
   MIGRATIONS_TABLE,
@@ -9,7 +10,8 @@ import {
   TestPostgres,
 } from '../__testUtils__/postgres';
 
-jest.setTimeout(60_000);
+// initdb and a server start take a while on a busy machine.
+jest.setTimeout(120_000);
 
 const pgBinDir = findPostgresBinDir();
 if (!pgBinDir) {
@@ -26,12 +28,7 @@ function sqlite(): Db {
   return {
     name: 'SQLite',
     async open() {
-      db = knexFactory({
-        client: 'better-sqlite3',
-        connection: ':memory:',
-        useNullAsDefault: true,
-        pool: { min: 1, max: 1 },
-      });
+      db = createSqliteDatabase();
       return db;
     },
     async close() {

@@ -1,5 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
+import { createSqliteDatabase } from '../__testUtils__/database';
 import { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
 import {
@@ -9,6 +10,9 @@ import {
 } from './RollbackEngine';
 import { JournalEntry, TransientCompensationError } from './types';
 
+// Loading the backend libraries takes seconds on a busy machine.
+jest.setTimeout(30_000);
+
 describe('RollbackEngine', () => {
   let db: Knex;
   let journal: DatabaseRollbackJournal;
@@ -17,12 +21,7 @@ describe('RollbackEngine', () => {
   let deleted: string[];
 
   beforeEach(async () => {
-    db = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-      pool: { min: 1, max: 1 },
-    });
+    db = createSqliteDatabase();
     await DatabaseRollbackJournal.runMigrations(db);
     journal = new DatabaseRollbackJournal(db);
     statuses = new Map();
