@@ -29,8 +29,6 @@ export interface DryRunBackend {
     values: JsonObject;
     directoryContents?: DryRunFile[];
   }): Promise<DryRunResult>;
-  /** The ids of every action the scaffolder has installed. */
-  actionIds(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -88,12 +86,6 @@ export async function startDryRunBackend(options?: {
         );
       }
       return response.body as DryRunResult;
-    },
-    async actionIds() {
-      const response = await request(backend.server).get(
-        '/api/scaffolder/v2/actions',
-      );
-      return (response.body as Array<{ id: string }>).map(action => action.id);
     },
     stop: () => backend.stop(),
   };

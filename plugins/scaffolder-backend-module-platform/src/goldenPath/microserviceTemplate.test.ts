@@ -8,7 +8,6 @@ import yaml from 'yaml';
 import { Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   startTestBackend,
@@ -17,9 +16,9 @@ import catalogBackend from '@backstage/plugin-catalog-backend';
 import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
 import request from 'supertest';
 import {
-  createTemplateAction,
-  scaffolderActionsExtensionPoint,
-} from '@backstage/plugin-scaffolder-node';
+  LocalKubernetesApiServer,
+  startKubernetesApiServer,
+} from 'local-targets';
 import {
   DryRunBackend,
   logMessages,
@@ -27,6 +26,10 @@ import {
   startDryRunBackend,
   writeDirectoryContents,
 } from '../__testUtils__/scaffolderDryRun';
+import {
+  TEST_CLUSTER_TOKEN,
+  testClusterConfig,
+} from '../__testUtils__/kubernetesCluster';
 
 const run = promisify(execFile);
 
@@ -55,40 +58,6 @@ interface Rendered {
   files: string[];
   log: string[];
   output: Record<string, unknown>;
-}
-
-const PLATFORM_ACTIONS = [
-  'platform:github:repo:create',
-  'platform:kubernetes:namespace:create',
-  'platform:kubernetes:apply',
-];
-
-/**
- * Stand-ins, with the same ids, for platform actions this module does not
- * install yet, so the whole template can dry-run while they are being built.
- * The test says which ones it stubbed.
- */
-function stubActions(ids: string[]) {
-  return createBackendModule({
-    pluginId: 'scaffolder',
-    moduleId: 'golden-path-test-stubs',
-    register({ registerInit }) {
-      registerInit({
-        deps: { scaffolder: scaffolderActionsExtensionPoint },
-        async init({ scaffolder }) {
-          for (const id of ids) {
-            scaffolder.addActions(
-              createTemplateAction({
-                id,
-                supportsDryRun: true,
-                async handler() {},
-              }),
-            );
-          }
-        },
-      });
-    },
-  });
 }
 
 function cpuMillis(value: string): number {
@@ -149,6 +118,7 @@ async function probeHealth(
 
 describe('microservice golden path template', () => {
   let backend: DryRunBackend;
+  let cluster: LocalKubernetesApiServer;
   const rendered = new Map<string, Rendered>();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-path-'));
 
@@ -196,21 +166,13 @@ describe('microservice golden path template', () => {
   }
 
   beforeAll(async () => {
-    const probe = await startDryRunBackend();
-    const installed = await probe.actionIds();
-    await probe.stop();
-    const missing = PLATFORM_ACTIONS.filter(id => !installed.includes(id));
-    if (missing.length > 0) {
-      // eslint-disable-next-line no-console
-      console.warn(`Stubbed, not yet installed by the module: ${missing}`);
-    }
-    backend = await startDryRunBackend({
-      features: missing.length > 0 ? [stubActions(missing)] : [],
-    });
+    cluster = await startKubernetesApiServer({ token: TEST_CLUSTER_TOKEN });
+    backend = await startDryRunBackend({ config: testClusterConfig(cluster) });
   });
 
   afterAll(async () => {
     await backend?.stop();
+    await cluster?.close();
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -238,17 +200,25 @@ describe('microservice golden path template', () => {
           ),
         ),
       );
-      expect(output.links).toContainEqual({
-        title: 'Repository',
-        icon: 'github',
-        url: `https://github.com/example-org/payments-${language}`,
-      });
+      expect(output.links).toEqual([
+        {
+          title: 'Repository',
+          icon: 'github',
+          url: `https://github.com/example-org/payments-${language}`,
+        },
+        // catalog:register makes no dry run; the scaffolder fills in an example.
+        expect.objectContaining({ title: 'Open in catalog', icon: 'catalog' }),
+        {
+          title: 'Service URL',
+          url: `http://payments-${language}.payments-${language}.svc.cluster.local`,
+        },
+      ]);
     },
     60_000,
   );
 
   it('adds an Ingress only when the service is public', async () => {
-    const { dir, files } = await render('nodejs', true);
+    const { dir, files, output } = await render('nodejs', true);
     expect(files).toContain('kubernetes/ingress.yaml');
     const ingress = yaml.parse(
       fs.readFileSync(path.join(dir, 'kubernetes/ingress.yaml'), 'utf8'),
@@ -256,6 +226,10 @@ describe('microservice golden path template', () => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe(
       'payments-nodejs',
     );
+    expect(output.links).toContainEqual({
+      title: 'Service URL',
+      url: 'https://payments-nodejs.apps.example.com/',
+    });
   }, 60_000);
 
   it('builds a nodejs service whose own test passes and whose health endpoint answers', async () => {
@@ -406,6 +380,18 @@ describe('microservice golden path template', () => {
         { target: 'resource:default/orders-db', type: 'data', critical: false },
       ],
     });
+  }, 60_000);
+
+  it('asks the cluster through its own dry run and writes nothing to it', async () => {
+    for (const language of ['go', 'python', 'nodejs'] as const) {
+      await render(language, language === 'nodejs');
+    }
+    expect(
+      cluster.requests.some(
+        r => r.method === 'POST' && r.query.dryRun === 'All',
+      ),
+    ).toBe(true);
+    expect(cluster.requests.filter(r => r.write)).toEqual([]);
   }, 60_000);
 
   describe('in the catalog with the platform processors', () => {
