@@ -8,6 +8,11 @@ import {
 } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createGithubRepoCreateAction } from './actions/githubRepoCreate';
+import { createKubernetesApplyAction } from './actions/kubernetesApply';
+import { createKubernetesNamespaceCreateAction } from './actions/kubernetesNamespaceCreate';
+import { createKubernetesQuotaApplyAction } from './actions/kubernetesQuotaApply';
+import { createKubernetesCompensators } from './kubernetes/compensators';
+import { readPlatformKubernetes } from './kubernetes/platformKubernetes';
 import { createGithubRepositoryCompensator } from './github/githubRepositoryCompensator';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { envVarFilter, k8sNameFilter } from './filters';
@@ -77,6 +82,20 @@ export const scaffolderModulePlatform = createBackendModule({
             credentialsProvider,
           }),
         );
+
+        const kubernetes = readPlatformKubernetes(config);
+        scaffolder.addActions(
+          createKubernetesNamespaceCreateAction({ kubernetes, journal }),
+          createKubernetesQuotaApplyAction({ kubernetes, journal }),
+          createKubernetesApplyAction({ kubernetes, journal }),
+        );
+        for (const compensator of createKubernetesCompensators({
+          clusters: kubernetes.clusters,
+          namespaceDeletionTimeoutMs:
+            kubernetes.settings.namespaceDeletionTimeoutSeconds * 1000,
+        })) {
+          compensators.register(compensator);
+        }
 
         const seconds = (key: string) => {
           const value = config.getOptionalNumber(`platform.rollback.${key}`);

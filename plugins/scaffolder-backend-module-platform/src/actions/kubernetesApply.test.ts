@@ -311,6 +311,22 @@ describe('platform:kubernetes:apply', () => {
     );
   });
 
+  it('in a dry run, logs the objects unchecked when the namespace is still to be created', async () => {
+    const ctx = actionContext(
+      { namespace: 'ledger', manifests: [deployment, service] },
+      { isDryRun: true },
+    );
+    await action.handler(ctx);
+    expect(logLines(ctx)[0]).toBe(
+      "Dry run: namespace ledger does not exist yet on cluster local, so the API server's own dry run was skipped",
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'serviceUrl',
+      'http://payments.ledger.svc.cluster.local',
+    );
+    expect(writes()).toEqual([]);
+  });
+
   it('makes no writes in a dry run and logs the objects', async () => {
     const ctx = actionContext(
       { namespace: 'payments', manifests: [deployment, service, ingress] },
@@ -325,9 +341,7 @@ describe('platform:kubernetes:apply', () => {
     ).toBe(true);
     expect(logLines(ctx)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(
-          /^Dry run: would apply Ingress payments in namespace payments on cluster local: \{/,
-        ),
+        expect.stringMatching(/^Dry run: would apply Ingress payments: \{/),
       ]),
     );
     expect(ctx.output).toHaveBeenCalledWith(

@@ -24,6 +24,8 @@ import {
 } from '../kubernetes/ownership';
 import {
   CLUSTER_DESCRIPTION,
+  logDryRunObjects,
+  NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
 import { examples } from './kubernetesApply.examples';
@@ -156,7 +158,28 @@ export function createKubernetesApplyAction(options: {
       const timeoutMs =
         (ctx.input.timeoutSeconds ??
           kubernetes.settings.rolloutTimeoutSeconds) * 1000;
-      const client = kubernetes.clientFor(ctx.input.cluster);
+      const client = ctx.isDryRun
+        ? kubernetes.dryRunClientFor(ctx.input.cluster)
+        : kubernetes.clientFor(ctx.input.cluster);
+      // A dry run may have nothing to check against: no cluster, or a
+      // namespace that an earlier step of the same dry run did not create.
+      const unchecked = (why: string) => {
+        logDryRunObjects({
+          logger: ctx.logger,
+          verb: 'apply',
+          objects: manifests,
+          skipped: why,
+        });
+        ctx.output(
+          'objects',
+          manifests.map(m => `${m.kind}/${m.metadata.name}`),
+        );
+        ctx.output('serviceUrl', serviceUrl(manifests, namespace));
+      };
+      if (!client) {
+        unchecked(NO_CLUSTER_CONFIGURED);
+        return;
+      }
       const cluster = client.cluster;
       const where = `namespace ${namespace} on cluster ${cluster}`;
 
@@ -169,6 +192,12 @@ export function createKubernetesApplyAction(options: {
         .catch(e => {
           throw toPlatformError(e, `read ${where}`);
         });
+      if (!ns && ctx.isDryRun) {
+        unchecked(
+          `namespace ${namespace} does not exist yet on cluster ${cluster}`,
+        );
+        return;
+      }
       if (!ns) {
         throw new NotFoundError(
           `Namespace ${namespace} does not exist on cluster ${cluster}`,
@@ -200,14 +229,11 @@ export function createKubernetesApplyAction(options: {
       ctx.output('serviceUrl', url);
 
       if (ctx.isDryRun) {
-        for (const manifest of labelled) {
-          ctx.logger.info(
-            `Dry run: would apply ${describeManifest(
-              manifest,
-              cluster,
-            )}: ${JSON.stringify(manifest)}`,
-          );
-        }
+        logDryRunObjects({
+          logger: ctx.logger,
+          verb: 'apply',
+          objects: labelled,
+        });
         return;
       }
 

@@ -1,3 +1,5 @@
+import { ConfigReader } from '@backstage/config';
+import { readPlatformKubernetes } from '../kubernetes/platformKubernetes';
 import {
   actionContext,
   startTestCluster,
@@ -261,6 +263,22 @@ describe('platform:kubernetes:namespace:create', () => {
     );
     expect(ctx.output).toHaveBeenCalledWith('namespace', 'payments');
     expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+  });
+
+  it('without any configured cluster, a dry run only logs and a real run is refused', async () => {
+    const portal = createKubernetesNamespaceCreateAction({
+      kubernetes: readPlatformKubernetes(new ConfigReader({})),
+      journal: cluster.journal,
+    });
+    const dry = context(baseInput, true);
+    await portal.handler(dry);
+    expect(dry.logger.info).toHaveBeenCalledWith(
+      "Dry run: no Kubernetes cluster is configured, so the API server's own dry run was skipped",
+    );
+    expect(dry.output).toHaveBeenCalledWith('adopted', false);
+    await expect(portal.handler(context(baseInput))).rejects.toThrow(
+      'No Kubernetes cluster is configured for platform actions under kubernetes.clusterLocatorMethods',
+    );
   });
 
   it('a dry run reports the conflict a real run would hit', async () => {

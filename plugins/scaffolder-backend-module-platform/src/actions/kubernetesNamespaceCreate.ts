@@ -16,6 +16,9 @@ import {
 } from '../kubernetes/ownership';
 import {
   CLUSTER_DESCRIPTION,
+  logDryRunObjects,
+  NO_CLUSTER,
+  NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
 import { examples } from './kubernetesNamespaceCreate.examples';
@@ -128,8 +131,10 @@ export function createKubernetesNamespaceCreateAction(options: {
               : String(ctx.input.quota.pods),
         },
       );
-      const client = kubernetes.clientFor(ctx.input.cluster);
-      const cluster = client.cluster;
+      const client = ctx.isDryRun
+        ? kubernetes.dryRunClientFor(ctx.input.cluster)
+        : kubernetes.clientFor(ctx.input.cluster);
+      const cluster = client?.cluster ?? NO_CLUSTER;
       const { defaultRequest, default: defaultLimit } =
         kubernetes.settings.limitRange;
 
@@ -187,33 +192,34 @@ export function createKubernetesNamespaceCreateAction(options: {
       ctx.output('cluster', cluster);
       ctx.output('quota', hard);
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: checking namespace ${name} on cluster ${cluster} with the API server's dry run`,
-        );
+      if (ctx.isDryRun || !client) {
         let adopted = false;
-        try {
-          await client.create(namespace, { dryRun: true });
-        } catch (e) {
-          if (describeKubernetesFailure(e).status !== 409) {
-            throw toPlatformError(
-              e,
-              `create namespace ${name} on cluster ${cluster}`,
-            );
-          }
-          const existing = await client.read(namespace);
-          if (existing) {
-            acceptExisting(existing);
-            adopted = true;
-          }
-        }
-        for (const object of [namespace, quota, limitRange]) {
+        if (client) {
           ctx.logger.info(
-            `Dry run: would create ${object.kind} ${
-              object.metadata.name
-            }: ${JSON.stringify(object)}`,
+            `Dry run: checking namespace ${name} on cluster ${cluster} with the API server's dry run`,
           );
+          try {
+            await client.create(namespace, { dryRun: true });
+          } catch (e) {
+            if (describeKubernetesFailure(e).status !== 409) {
+              throw toPlatformError(
+                e,
+                `create namespace ${name} on cluster ${cluster}`,
+              );
+            }
+            const existing = await client.read(namespace);
+            if (existing) {
+              acceptExisting(existing);
+              adopted = true;
+            }
+          }
         }
+        logDryRunObjects({
+          logger: ctx.logger,
+          verb: 'create',
+          objects: [namespace, quota, limitRange],
+          skipped: client ? undefined : NO_CLUSTER_CONFIGURED,
+        });
         ctx.output('adopted', adopted);
         return;
       }

@@ -15,6 +15,8 @@ import {
 } from '../kubernetes/ownership';
 import {
   CLUSTER_DESCRIPTION,
+  NO_CLUSTER,
+  NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
 import { QUOTA_NAME } from './kubernetesNamespaceCreate';
@@ -89,10 +91,28 @@ export function createKubernetesQuotaApplyAction(options: {
         pods: requested.pods === undefined ? undefined : String(requested.pods),
       };
       // Checked against the maximum before anything is read or written.
-      resolveQuota(kubernetes.settings, request);
-      const client = kubernetes.clientFor(ctx.input.cluster);
+      const requestedQuota = resolveQuota(kubernetes.settings, request);
+      const client = ctx.isDryRun
+        ? kubernetes.dryRunClientFor(ctx.input.cluster)
+        : kubernetes.clientFor(ctx.input.cluster);
+      const where = `namespace ${name} on cluster ${
+        client?.cluster ?? NO_CLUSTER
+      }`;
+      // A dry run may have nothing to check against: no cluster, or a
+      // namespace that an earlier step of the same dry run did not create.
+      const skipDryRun = (why: string) => {
+        ctx.logger.info(
+          `Dry run: ${why}, so the API server's own dry run was skipped; would set the quota of ${where} to ${JSON.stringify(
+            requestedQuota,
+          )}`,
+        );
+        ctx.output('quota', requestedQuota);
+      };
+      if (!client) {
+        skipDryRun(NO_CLUSTER_CONFIGURED);
+        return;
+      }
       const cluster = client.cluster;
-      const where = `namespace ${name} on cluster ${cluster}`;
 
       const read = async (object: ObjectRef) => {
         try {
@@ -106,6 +126,10 @@ export function createKubernetesQuotaApplyAction(options: {
         kind: 'Namespace',
         metadata: { name },
       });
+      if (!namespace && ctx.isDryRun) {
+        skipDryRun(`namespace ${name} does not exist yet`);
+        return;
+      }
       if (!namespace) {
         throw new NotFoundError(
           `Namespace ${name} does not exist on cluster ${cluster}`,

@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { createKubernetesClient, KubernetesClient } from './client';
 import {
@@ -17,6 +18,12 @@ export interface PlatformKubernetes {
   settings: PlatformKubernetesSettings;
   /** A client for the cluster a template names, or the default cluster. */
   clientFor(cluster: string | undefined): KubernetesClient;
+  /**
+   * For a dry run: undefined when no cluster is configured at all and the
+   * template names none (the template editor on a portal without
+   * clusters), so the dry run only logs what it would do.
+   */
+  dryRunClientFor(cluster: string | undefined): KubernetesClient | undefined;
 }
 
 export function readPlatformKubernetes(config: Config): PlatformKubernetes {
@@ -28,9 +35,45 @@ export function readPlatformKubernetes(config: Config): PlatformKubernetes {
     clientFor(cluster) {
       return createKubernetesClient(selectCluster(clusters, settings, cluster));
     },
+    dryRunClientFor(cluster) {
+      if (cluster === undefined && clusters.length === 0) {
+        return undefined;
+      }
+      return createKubernetesClient(selectCluster(clusters, settings, cluster));
+    },
   };
 }
 
-/** Zod descriptions shared by the actions' `cluster` inputs. */
+/** What a dry run says in place of the cluster name when there is none. */
+export const NO_CLUSTER = 'none configured';
+
+/** Why a dry run could not ask the API server, when there is no cluster. */
+export const NO_CLUSTER_CONFIGURED = 'no Kubernetes cluster is configured';
+
+/**
+ * Logs the objects a dry run would write, in full (they hold no secret), and
+ * why the API server's own dry run was skipped, if it was.
+ */
+export function logDryRunObjects(options: {
+  logger: LoggerService;
+  verb: string;
+  objects: Array<{ kind: string; metadata: { name: string } }>;
+  skipped?: string;
+}): void {
+  if (options.skipped) {
+    options.logger.info(
+      `Dry run: ${options.skipped}, so the API server's own dry run was skipped`,
+    );
+  }
+  for (const object of options.objects) {
+    options.logger.info(
+      `Dry run: would ${options.verb} ${object.kind} ${
+        object.metadata.name
+      }: ${JSON.stringify(object)}`,
+    );
+  }
+}
+
+/** The description of every action's `cluster` input. */
 export const CLUSTER_DESCRIPTION =
   'Name of the cluster, as configured under kubernetes.clusterLocatorMethods in app-config; defaults to platform.kubernetes.defaultCluster or the first configured cluster';
