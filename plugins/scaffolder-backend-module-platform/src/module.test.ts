@@ -1,10 +1,19 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  createBackendModule,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import {
+  createScaffolderActionConditionalDecision,
+  scaffolderActionConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
+import { actionExecutePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   createTemplateAction,
@@ -150,10 +159,16 @@ const FINAL = ['completed', 'failed', 'cancelled'];
 
 async function startBackend(
   github: LocalGithubApiServer,
-  options: { knex: Knex; token?: string; leaseSeconds?: number },
+  options: {
+    knex: Knex;
+    token?: string;
+    leaseSeconds?: number;
+    permissions?: ServiceFactory;
+  },
 ) {
   return startTestBackend({
     features: [
+      ...(options.permissions ? [options.permissions] : []),
       scaffolderPlugin,
       scaffolderModulePlatform,
       testSteps,
@@ -491,6 +506,47 @@ describe('a backend restart during a rollback', () => {
       const run = await client(backend).settled(taskId);
       expect(run.resources[0].state).toBe('rolled_back');
       expect(github.getRepo('acme', 'svc-restart')).toBeUndefined();
+    } finally {
+      await backend.stop();
+      await github.close();
+    }
+  });
+});
+
+describe('a policy that withholds scaffolder.action.execute for the action', () => {
+  it('stops the run before any write to GitHub', async () => {
+    const github = await startTestGithub();
+    // The policy a platform team writes: everyone may run every action
+    // except platform:github:repo:create.
+    const permissions = mockServices.permissions.mock({
+      authorize: async queries =>
+        queries.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async queries =>
+        queries.map(q =>
+          q.permission.name === actionExecutePermission.name
+            ? createScaffolderActionConditionalDecision(
+                actionExecutePermission,
+                {
+                  not: scaffolderActionConditions.hasActionId({
+                    actionId: 'platform:github:repo:create',
+                  }),
+                },
+              )
+            : { result: AuthorizeResult.ALLOW },
+        ),
+    });
+    const backend = await startBackend(github, {
+      knex: sqlite(),
+      permissions: permissions.factory,
+    });
+    try {
+      const api = client(backend);
+      const taskId = await api.run({ name: 'svc-denied', failAt: 'none' });
+      expect((await api.finished(taskId)).status).toBe('failed');
+      expect((await api.logLines(taskId)).join('\n')).toContain(
+        'Unauthorized action: platform:github:repo:create',
+      );
+      expect(github.requests).toEqual([]);
     } finally {
       await backend.stop();
       await github.close();
