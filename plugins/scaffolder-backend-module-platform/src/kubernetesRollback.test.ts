@@ -1,0 +1,263 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
+import {
+  createTemplateAction,
+  scaffolderActionsExtensionPoint,
+} from '@backstage/plugin-scaffolder-node';
+import {
+  LocalKubernetesApiServer,
+  startKubernetesApiServer,
+} from 'local-targets';
+import request from 'supertest';
+import { createSqliteDatabase } from './__testUtils__/database';
+import { testClusterConfig } from './__testUtils__/kubernetesCluster';
+import { exampleManifests } from './actions/kubernetesApply.examples';
+import { scaffolderModulePlatform } from './module';
+import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
+
+jest.setTimeout(90_000);
+
+/**
+ * Fault injection for the Kubernetes steps: a real template through the real
+ * scaffolder backend, with our module, against the loopback Kubernetes API
+ * server. Whatever step fails, nothing the run created remains, and a
+ * namespace that existed before the run is untouched.
+ */
+
+const failingStep = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'test-failing-step',
+  register({ registerInit }) {
+    registerInit({
+      deps: { scaffolder: scaffolderActionsExtensionPoint },
+      async init({ scaffolder }) {
+        scaffolder.addActions(
+          createTemplateAction({
+            id: 'test:maybe-fail',
+            schema: {
+              input: {
+                fail: z => z.boolean({ description: 'Fail this step' }),
+              },
+            },
+            async handler(ctx) {
+              if (ctx.input.fail) {
+                throw new Error('the step after the deployment failed');
+              }
+            },
+          }),
+        );
+      },
+    });
+  },
+});
+
+const failAt = (position: string) =>
+  `\${{ parameters.failAt == '${position}' }}`;
+
+const template: TemplateEntityV1beta3 = {
+  apiVersion: 'scaffolder.backstage.io/v1beta3',
+  kind: 'Template',
+  metadata: { name: 'k8s-service', namespace: 'default' },
+  spec: {
+    type: 'service',
+    parameters: [
+      {
+        properties: {
+          name: { type: 'string' },
+          failAt: { type: 'string' },
+        },
+      },
+    ],
+    steps: [
+      {
+        id: 'namespace',
+        action: 'platform:kubernetes:namespace:create',
+        input: {
+          name: '${{ parameters.name }}',
+          service: '${{ parameters.name }}',
+          owner: 'group:default/payments-team',
+        },
+      },
+      {
+        id: 'quota',
+        action: 'platform:kubernetes:quota:apply',
+        input: {
+          namespace: '${{ steps.namespace.output.namespace }}',
+          // Beyond the configured maximum of 16 when this step must fail.
+          quota: {
+            cpu: "${{ '64' if parameters.failAt == 'quota' else '6' }}",
+          },
+        },
+      },
+      {
+        id: 'deploy',
+        action: 'platform:kubernetes:apply',
+        input: {
+          namespace: '${{ steps.namespace.output.namespace }}',
+          manifests: [exampleManifests.deployment, exampleManifests.service],
+          timeoutSeconds: 1,
+        },
+      },
+      {
+        id: 'after',
+        action: 'test:maybe-fail',
+        input: { fail: failAt('after') },
+      },
+    ],
+  },
+};
+
+describe('rollback of the Kubernetes steps through the real scaffolder backend', () => {
+  let cluster: LocalKubernetesApiServer;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let journal: DatabaseRollbackJournal;
+  let existingUid: string | undefined;
+
+  beforeAll(async () => {
+    cluster = await startKubernetesApiServer({
+      token: 'fault-injection-token',
+      deploymentAvailableAfterMs: 20,
+      namespaceDeletionDelayMs: 50,
+    });
+    existingUid = cluster.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'existing', labels: { team: 'someone-else' } },
+    }).metadata.uid;
+    const knex = createSqliteDatabase();
+    journal = new DatabaseRollbackJournal(knex);
+    backend = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModulePlatform,
+        failingStep,
+        catalogServiceMock.mock({ getEntityByRef: async () => template })
+          .factory,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://backstage.test' },
+            ...testClusterConfig(cluster),
+            platform: {
+              ...(testClusterConfig(cluster).platform as object),
+              rollback: { pollIntervalSeconds: 0.2 },
+            },
+          },
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await cluster?.close();
+  });
+
+  const auth = mockCredentials.user.header();
+
+  async function runToEnd(values: Record<string, string>) {
+    const created = await request(backend.server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', auth)
+      .send({ templateRef: 'template:default/k8s-service', values });
+    expect(created.status).toBe(201);
+    const taskId: string = created.body.id;
+    for (;;) {
+      const task = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${taskId}`)
+        .set('Authorization', auth);
+      if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
+        return { taskId, status: task.body.status as string };
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Until every journaled resource of the run has reached a final state. */
+  async function rolledBack(taskId: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const entries = await journal.listByTask(taskId);
+      if (
+        entries.every(e =>
+          ['rolled_back', 'rollback_failed', 'kept'].includes(e.state),
+        )
+      ) {
+        return entries;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `rollback of ${taskId} did not finish: ${JSON.stringify(entries)}`,
+        );
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  const namespaces = () =>
+    cluster
+      .list('namespaces')
+      .map(n => n.metadata.name)
+      .sort();
+
+  it('keeps everything when the run completes', async () => {
+    const { taskId, status } = await runToEnd({
+      name: 'svc-ok',
+      failAt: 'none',
+    });
+    expect(status).toBe('completed');
+    expect(
+      (await journal.listByTask(taskId)).map(e => [e.kind, e.state]),
+    ).toEqual([
+      ['kubernetes:namespace', 'created'],
+      ['kubernetes:resourcequota', 'created'],
+      ['kubernetes:limitrange', 'created'],
+      ['kubernetes:deployment', 'created'],
+      ['kubernetes:service', 'created'],
+    ]);
+    expect(cluster.get('deployments', 'svc-ok', 'payments')).toBeDefined();
+  });
+
+  it.each([
+    { position: 'namespace', name: 'existing', journaled: 0 },
+    { position: 'quota', name: 'svc-quota', journaled: 3 },
+    { position: 'apply', name: 'svc-apply', journaled: 5 },
+    { position: 'after', name: 'svc-after', journaled: 5 },
+  ])(
+    'removes everything the run created when it fails at the $position step',
+    async ({ position, name, journaled }) => {
+      cluster.settings.deploymentAvailableAfterMs =
+        position === 'apply' ? 'never' : 20;
+      const before = namespaces();
+      const { taskId, status } = await runToEnd({ name, failAt: position });
+      expect(status).toBe('failed');
+
+      const entries = await rolledBack(taskId);
+      expect(entries).toHaveLength(journaled);
+      expect(entries.map(e => e.state)).toEqual(
+        Array(journaled).fill('rolled_back'),
+      );
+      expect(namespaces()).toEqual(before);
+      for (const resource of [
+        'resourcequotas',
+        'limitranges',
+        'deployments',
+        'services',
+      ]) {
+        expect(
+          cluster.list(resource).filter(o => o.metadata.namespace === name),
+        ).toEqual([]);
+      }
+      const existing = cluster.get('namespaces', undefined, 'existing');
+      expect(existing?.metadata.uid).toBe(existingUid);
+      expect(existing?.status).toEqual({ phase: 'Active' });
+    },
+  );
+});
