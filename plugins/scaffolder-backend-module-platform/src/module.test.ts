@@ -136,11 +136,14 @@ const template: TemplateEntityV1beta3 = {
   },
 };
 
+/** While true, catalog:register fails for every run. */
+let catalogDown = false;
+
 const catalog = () =>
   catalogServiceMock.mock({
     getEntityByRef: async () => template,
     addLocation: async ({ target }) => {
-      if (target.includes('register-fails')) {
+      if (catalogDown || target.includes('register-fails')) {
         throw new Error('the catalog is down');
       }
       return {
@@ -437,6 +440,38 @@ describe('rollback through the real scaffolder backend', () => {
     } finally {
       github.settings.latencyMs = 0;
     }
+  });
+
+  it('creates the repository again when the user retries a rolled-back run', async () => {
+    const api = client(backend);
+    catalogDown = true;
+    let taskId: string;
+    try {
+      taskId = await api.run({ name: 'svc-retry', failAt: 'none' });
+      expect((await api.finished(taskId)).status).toBe('failed');
+      await api.settled(taskId);
+      expect(github.getRepo('acme', 'svc-retry')).toBeUndefined();
+    } finally {
+      catalogDown = false;
+    }
+
+    await request(backend.server)
+      .post(`/api/scaffolder/v2/tasks/${taskId}/retry`)
+      .set('Authorization', mockCredentials.user.header())
+      .send({})
+      .expect(201);
+    await waitFor('the retry to start', async () =>
+      FINAL.includes(await api.status(taskId)) ? undefined : true,
+    );
+    expect((await api.finished(taskId)).status).toBe('completed');
+    const run = await api.settled(taskId);
+    expect(run.resources.map(r => r.state)).toEqual(['created']);
+    expect(github.getRepo('acme', 'svc-retry')?.homepage).toBe(
+      `http://backstage.test/create/tasks/${taskId}`,
+    );
+    expect(Object.keys(github.files('acme', 'svc-retry'))).toEqual([
+      'catalog-info.yaml',
+    ]);
   });
 
   it('never touched the repository that existed before every run above', () => {

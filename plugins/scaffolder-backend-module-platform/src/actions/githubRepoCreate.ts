@@ -322,8 +322,15 @@ export function createGithubRepoCreateAction(
         data: { ...facts },
       });
 
+      // A retry of a run whose repository was rolled back must create it
+      // again, not replay the checkpoints of the first attempt.
+      const runAttempt = Number(entry.data.attempt ?? 0);
+      const keySuffix = `${host}.${owner}.${repo}${
+        runAttempt > 0 ? `.attempt${runAttempt}` : ''
+      }`;
+
       const created = await ctx.checkpoint<CreatedRepo>({
-        key: `platform.github.repo.create.${host}.${owner}.${repo}`,
+        key: `platform.github.repo.create.${keySuffix}`,
         fn: async () => {
           ctx.logger.info(
             `Creating ${visibility} repository ${fullName} on ${host}`,
@@ -420,7 +427,7 @@ export function createGithubRepoCreateAction(
       }
 
       const commitHash = await ctx.checkpoint<string>({
-        key: `platform.github.repo.push.${host}.${owner}.${repo}.${defaultBranch}`,
+        key: `platform.github.repo.push.${keySuffix}.${defaultBranch}`,
         fn: () =>
           pushFirstCommit({
             client,
@@ -437,7 +444,7 @@ export function createGithubRepoCreateAction(
 
       if (topics.length > 0) {
         await ctx.checkpoint({
-          key: `platform.github.repo.topics.${host}.${owner}.${repo}`,
+          key: `platform.github.repo.topics.${keySuffix}`,
           fn: async () => {
             ctx.logger.info(
               `Setting topics ${topics.join(', ')} on ${fullName}`,
@@ -452,7 +459,7 @@ export function createGithubRepoCreateAction(
       }
       for (const { team, permission } of teams) {
         await ctx.checkpoint({
-          key: `platform.github.repo.team.${host}.${owner}.${repo}.${team}`,
+          key: `platform.github.repo.team.${keySuffix}.${team}`,
           fn: async () => {
             ctx.logger.info(
               `Giving team ${team} ${permission} access to ${fullName}`,

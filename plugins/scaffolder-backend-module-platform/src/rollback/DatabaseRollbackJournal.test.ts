@@ -116,6 +116,28 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
     expect(replayed.state).toBe('kept');
   });
 
+  it.each(['rolled_back', 'rollback_failed'] as const)(
+    'starts a %s entry over when a retried run records it again',
+    async state => {
+      const first = await journal.recordIntent(intent);
+      await journal.markCreated(first.id, { data: { repoId: 42 } });
+      await journal.setState(first.id, state, 'why');
+      await journal.settleRun('task-1');
+
+      const retried = await journal.recordIntent(intent);
+      expect(retried).toMatchObject({
+        id: first.id,
+        state: 'pending',
+        reason: undefined,
+        data: { marker: 'm-1', attempt: 1 },
+      });
+      expect(retried.data).not.toHaveProperty('repoId');
+      expect(await journal.listUnsettledTaskIds()).toEqual(['task-1']);
+      await journal.setState(first.id, state);
+      expect((await journal.recordIntent(intent)).data.attempt).toBe(2);
+    },
+  );
+
   it('discards only intents whose outcome is still pending', async () => {
     const pending = await journal.recordIntent(intent);
     const created = await journal.recordIntent({ ...intent, stepId: 'other' });

@@ -30,6 +30,11 @@ export const UNRESOLVED_STATES: PlatformResourceState[] = [
   'rolling_back',
 ];
 
+const ROLLED_BACK_STATES: PlatformResourceState[] = [
+  'rolled_back',
+  'rollback_failed',
+];
+
 type JournalRow = {
   seq: number | string;
   id: string;
@@ -156,6 +161,28 @@ export class DatabaseRollbackJournal implements RollbackJournal {
         })
         .onConflict(['task_id', 'step_id', 'kind', 'identity'])
         .ignore();
+      const row = await tx<JournalRow>(JOURNAL)
+        .where({
+          task_id: intent.taskId,
+          step_id: intent.stepId,
+          kind: intent.kind,
+          identity: intent.identity,
+        })
+        .first();
+      if (row && ROLLED_BACK_STATES.includes(row.state)) {
+        // A retried run creates anew what its failed attempt rolled back.
+        // The old facts (a deleted repository's id) must not prove
+        // ownership of the new one, so only the intent's data is kept.
+        const attempt = Number(JSON.parse(row.data).attempt ?? 0) + 1;
+        await tx(JOURNAL)
+          .where({ id: row.id })
+          .update({
+            state: 'pending',
+            reason: null,
+            data: JSON.stringify({ ...intent.data, attempt }),
+            updated_at: now,
+          });
+      }
     });
     const row = await this.db<JournalRow>(JOURNAL)
       .where({

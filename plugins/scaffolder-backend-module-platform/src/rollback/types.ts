@@ -23,7 +23,11 @@ export interface ResourceIntent {
 /**
  * The durable record of what scaffolder runs created. Every method is
  * idempotent: recording the same intent twice (a retried or recovered step)
- * returns the entry that is already there.
+ * returns the entry that is already there. If that entry was already rolled
+ * back (the user retried a failed run), it starts over as `pending` with
+ * only the new intent's data plus `data.attempt` counting the retries, so
+ * an action can key its checkpoints by attempt instead of replaying the
+ * cached result of a creation that was since undone.
  */
 export interface RollbackJournal {
   recordIntent(intent: ResourceIntent): Promise<JournalEntry>;
