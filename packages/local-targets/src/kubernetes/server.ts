@@ -86,6 +86,22 @@ interface FaultRule extends Required<Pick<FaultOptions, 'status'>> {
   afterCommit: boolean;
 }
 
+/** The parts of a Deployment the miniature controller reads. */
+type DeploymentObject = KubeObject & {
+  spec: {
+    replicas?: number;
+    template: {
+      spec: {
+        containers: Array<{
+          name: string;
+          resources?: { requests?: object; limits?: object };
+        }>;
+      };
+    };
+  };
+  status?: Record<string, unknown>;
+};
+
 interface Stored {
   object: KubeObject;
   managers: Managers;
@@ -235,20 +251,7 @@ export async function startKubernetesApiServer(
    * condition, otherwise it becomes Available after the configured delay.
    */
   function rollOut(stored: Stored) {
-    const deployment = stored.object as KubeObject & {
-      spec: {
-        replicas?: number;
-        template: {
-          spec: {
-            containers: Array<{
-              name: string;
-              resources?: { requests?: object; limits?: object };
-            }>;
-          };
-        };
-      };
-      status?: Record<string, unknown>;
-    };
+    const deployment = stored.object as DeploymentObject;
     const namespace = deployment.metadata.namespace!;
     const replicas = deployment.spec.replicas ?? 1;
     const generation = Number(deployment.metadata.generation ?? 1);
@@ -336,19 +339,7 @@ export async function startKubernetesApiServer(
 
   function podQuotaFailure(
     namespace: string,
-    deployment: KubeObject & {
-      spec: {
-        replicas?: number;
-        template: {
-          spec: {
-            containers: Array<{
-              name: string;
-              resources?: { requests?: object; limits?: object };
-            }>;
-          };
-        };
-      };
-    },
+    deployment: DeploymentObject,
   ): string | undefined {
     const quotas = listIn(typeByResource('resourcequotas'), namespace);
     const hasLimitRangeDefaults = listIn(

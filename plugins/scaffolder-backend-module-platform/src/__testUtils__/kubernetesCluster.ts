@@ -3,10 +3,12 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import knexFactory, { Knex } from 'knex';
+import yaml from 'yaml';
 import {
   LocalKubernetesApiServer,
   startKubernetesApiServer,
 } from 'local-targets';
+import { createKubernetesNamespaceCreateAction } from '../actions/kubernetesNamespaceCreate';
 import { createKubernetesCompensators } from '../kubernetes/compensators';
 import {
   PlatformKubernetes,
@@ -154,4 +156,46 @@ export function actionContext<TInput extends JsonObject>(
     step: { id: options.stepId ?? 'step' },
     logger: mockServices.logger.mock(),
   };
+}
+
+/**
+ * A fresh test cluster for every test of the calling `describe`; the
+ * returned function gives the current one.
+ */
+export function useTestCluster(
+  options: { platformKubernetes?: JsonObject } = {},
+): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeEach(async () => {
+    cluster = await startTestCluster(options);
+  });
+  afterEach(async () => {
+    await cluster?.close();
+  });
+  return () => cluster!;
+}
+
+/** The single step of a documented action example. */
+export function exampleStep(example: { example: string }): {
+  action: string;
+  input: any;
+} {
+  return yaml.parse(example.example).steps[0];
+}
+
+/** A namespace made by the real namespace action, as a template run would. */
+export async function createPlatformNamespace(
+  cluster: TestCluster,
+  name: string,
+): Promise<void> {
+  await createKubernetesNamespaceCreateAction({
+    kubernetes: cluster.kubernetes,
+    journal: cluster.journal,
+  }).handler(
+    actionContext({
+      name,
+      service: 'payments',
+      owner: 'group:default/payments-team',
+    }),
+  );
 }

@@ -3,61 +3,51 @@ import path from 'node:path';
 import yaml from 'yaml';
 import {
   actionContext,
-  startTestCluster,
-  TestCluster,
+  createPlatformNamespace,
+  exampleStep,
+  useTestCluster,
 } from '../__testUtils__/kubernetesCluster';
 import { createKubernetesApplyAction } from './kubernetesApply';
 import { exampleManifests, examples } from './kubernetesApply.examples';
-import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
 
 describe('platform:kubernetes:apply examples', () => {
-  let cluster: TestCluster;
-
-  beforeEach(async () => {
-    cluster = await startTestCluster();
-  });
-
-  afterEach(async () => {
-    await cluster.close();
-  });
+  const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
-    const action = createKubernetesApplyAction({ ...deps, pollIntervalMs: 10 });
-    const [step] = yaml.parse(example.example).steps;
+    const { server, kubernetes, journal } = cluster();
+    const action = createKubernetesApplyAction({
+      kubernetes,
+      journal,
+      pollIntervalMs: 10,
+    });
+    const step = exampleStep(example);
     expect(step.action).toBe(action.id);
-    await createKubernetesNamespaceCreateAction(deps).handler(
-      actionContext({
-        name: step.input.namespace,
-        service: 'payments',
-        owner: 'group:default/payments-team',
-      }),
-    );
+    await createPlatformNamespace(cluster(), step.input.namespace);
     const ctx = actionContext(step.input);
     if (step.input.manifestPath) {
       // What fetch:template would have rendered into the workspace.
       const dir = path.join(ctx.workspacePath, step.input.manifestPath);
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(
-        path.join(dir, 'deployment.yaml'),
-        yaml.stringify(exampleManifests.deployment),
-      );
-      fs.writeFileSync(
-        path.join(dir, 'service.yaml'),
-        yaml.stringify(exampleManifests.service),
-      );
+      for (const manifest of [
+        exampleManifests.deployment,
+        exampleManifests.service,
+      ]) {
+        fs.writeFileSync(
+          path.join(dir, `${manifest.kind.toLowerCase()}.yaml`),
+          yaml.stringify(manifest),
+        );
+      }
     }
 
     await action.handler(ctx);
 
+    const deployment = server.get(
+      'deployments',
+      step.input.namespace,
+      'payments',
+    );
     expect(
-      (
-        cluster.server.get(
-          'deployments',
-          step.input.namespace,
-          'payments',
-        ) as any
-      ).status.availableReplicas,
+      (deployment?.status as { availableReplicas: number }).availableReplicas,
     ).toBe(2);
     expect(ctx.output).toHaveBeenCalledWith(
       'serviceUrl',

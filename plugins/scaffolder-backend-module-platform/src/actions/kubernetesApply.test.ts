@@ -3,13 +3,13 @@ import path from 'node:path';
 import yaml from 'yaml';
 import {
   actionContext,
+  createPlatformNamespace,
   startTestCluster,
   TEST_CLUSTER_TOKEN,
   TestCluster,
 } from '../__testUtils__/kubernetesCluster';
 import { createKubernetesApplyAction } from './kubernetesApply';
 import { exampleManifests } from './kubernetesApply.examples';
-import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
 
 const { deployment, service, ingress } = exampleManifests;
 
@@ -21,13 +21,7 @@ describe('platform:kubernetes:apply', () => {
     cluster = await startTestCluster();
     const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
     action = createKubernetesApplyAction({ ...deps, pollIntervalMs: 10 });
-    await createKubernetesNamespaceCreateAction(deps).handler(
-      actionContext({
-        name: 'payments',
-        service: 'payments',
-        owner: 'group:default/payments-team',
-      }),
-    );
+    await createPlatformNamespace(cluster, 'payments');
     cluster.server.requests.length = 0;
   });
 

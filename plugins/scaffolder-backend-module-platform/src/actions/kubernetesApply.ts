@@ -3,7 +3,8 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesObject } from '@kubernetes/client-node';
 import { RollbackJournal } from '../rollback/types';
 import { KubernetesClient } from '../kubernetes/client';
-import { toPlatformError } from '../kubernetes/errors';
+import { explained } from '../kubernetes/errors';
+import { clusterInput, rollbackInput } from '../kubernetes/inputs';
 import { describeObject, journaledCreate } from '../kubernetes/journaledCreate';
 import {
   checkManifests,
@@ -23,7 +24,6 @@ import {
   MANAGED_BY_PLATFORM,
 } from '../kubernetes/ownership';
 import {
-  CLUSTER_DESCRIPTION,
   logDryRunObjects,
   NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
@@ -92,7 +92,7 @@ export function createKubernetesApplyAction(options: {
             description:
               'Platform-managed namespace to deploy into, usually the output of platform:kubernetes:namespace:create',
           }),
-        cluster: z => z.string({ description: CLUSTER_DESCRIPTION }).optional(),
+        cluster: clusterInput,
         manifestPath: z =>
           z
             .string({
@@ -122,13 +122,7 @@ export function createKubernetesApplyAction(options: {
             .int()
             .positive()
             .optional(),
-        rollback: z =>
-          z
-            .boolean({
-              description:
-                'Set to false to keep what this step created when the run fails, for debugging. Default true',
-            })
-            .optional(),
+        rollback: rollbackInput,
       },
       output: {
         serviceUrl: z =>
@@ -183,15 +177,15 @@ export function createKubernetesApplyAction(options: {
       const cluster = client.cluster;
       const where = `namespace ${namespace} on cluster ${cluster}`;
 
-      const ns = await client
-        .read({
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: namespace },
-        })
-        .catch(e => {
-          throw toPlatformError(e, `read ${where}`);
-        });
+      const ns = await explained(
+        () =>
+          client.read({
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: namespace },
+          }),
+        `read ${where}`,
+      );
       if (!ns && ctx.isDryRun) {
         unchecked(
           `namespace ${namespace} does not exist yet on cluster ${cluster}`,
@@ -218,12 +212,10 @@ export function createKubernetesApplyAction(options: {
       // The API server validates every object (schema, names, quota) in
       // a dry run first, so a bad manifest fails before the first write.
       for (const manifest of labelled) {
-        await client.apply(manifest, { dryRun: true }).catch(e => {
-          throw toPlatformError(
-            e,
-            `apply ${describeManifest(manifest, cluster)}`,
-          );
-        });
+        await explained(
+          () => client.apply(manifest, { dryRun: true }),
+          `apply ${describeManifest(manifest, cluster)}`,
+        );
       }
       ctx.output('objects', objects);
       ctx.output('serviceUrl', url);
@@ -243,14 +235,16 @@ export function createKubernetesApplyAction(options: {
         await ctx.checkpoint({
           key: `platform.kubernetes.apply.${cluster}.${namespace}.${manifest.kind}.${manifest.metadata.name}`,
           fn: async () => {
-            const existing = await client.read(manifest).catch(e => {
-              throw toPlatformError(e, `read ${what}`);
-            });
+            const existing = await explained(
+              () => client.read(manifest),
+              `read ${what}`,
+            );
             if (existing && !isCreatedByTask(existing, ctx.task.id)) {
               // Not this run's: updated in place, never deleted by rollback.
-              await client.apply(manifest, { dryRun: false }).catch(e => {
-                throw toPlatformError(e, `apply ${what}`);
-              });
+              await explained(
+                () => client.apply(manifest, { dryRun: false }),
+                `apply ${what}`,
+              );
               ctx.logger.info(
                 `${what} existed before this run; it was updated and a rollback leaves it in place`,
               );
@@ -316,9 +310,10 @@ async function withPlatformMetadata(
       ? { [LABEL_SERVICE]: service, [LABEL_KUBERNETES_ID]: service }
       : {}),
   };
-  const existing = await client.read(manifest).catch(e => {
-    throw toPlatformError(e, `read ${manifest.kind} ${manifest.metadata.name}`);
-  });
+  const existing = await explained(
+    () => client.read(manifest),
+    `read ${manifest.kind} ${manifest.metadata.name}`,
+  );
   const creator =
     existing?.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] ??
     (existing ? undefined : taskId);

@@ -1,32 +1,24 @@
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import yaml from 'yaml';
 import {
-  startTestCluster,
-  TestCluster,
+  actionContext,
+  exampleStep,
+  useTestCluster,
 } from '../__testUtils__/kubernetesCluster';
 import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
 import { examples } from './kubernetesNamespaceCreate.examples';
 
 describe('platform:kubernetes:namespace:create examples', () => {
-  let cluster: TestCluster;
-
-  beforeEach(async () => {
-    cluster = await startTestCluster();
-  });
-
-  afterEach(async () => {
-    await cluster.close();
-  });
+  const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
+    const { server, kubernetes, journal } = cluster();
     const action = createKubernetesNamespaceCreateAction({
-      kubernetes: cluster.kubernetes,
-      journal: cluster.journal,
+      kubernetes,
+      journal,
     });
-    const [step] = yaml.parse(example.example).steps;
+    const step = exampleStep(example);
     expect(step.action).toBe(action.id);
     if (step.input.adopt) {
-      cluster.server.seed({
+      server.seed({
         apiVersion: 'v1',
         kind: 'Namespace',
         metadata: {
@@ -38,20 +30,15 @@ describe('platform:kubernetes:namespace:create examples', () => {
         },
       });
     }
-    const ctx = createMockActionContext({ input: step.input });
+    const ctx = actionContext(step.input);
     await action.handler(ctx);
 
-    const namespace = cluster.server.get(
-      'namespaces',
-      undefined,
-      step.input.name,
-    );
+    const namespace = server.get('namespaces', undefined, step.input.name);
     expect(namespace?.metadata.labels?.['platform.internal/service']).toBe(
       step.input.service,
     );
     expect(
-      cluster.server.get('resourcequotas', step.input.name, 'platform-quota')
-        ?.spec,
+      server.get('resourcequotas', step.input.name, 'platform-quota')?.spec,
     ).toEqual({
       hard: expect.objectContaining({
         cpu: step.input.quota?.cpu ?? '4',

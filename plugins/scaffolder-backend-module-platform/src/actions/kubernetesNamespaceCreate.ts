@@ -7,6 +7,12 @@ import {
   describeKubernetesFailure,
   toPlatformError,
 } from '../kubernetes/errors';
+import {
+  clusterInput,
+  quotaInput,
+  rollbackInput,
+  toQuotaRequest,
+} from '../kubernetes/inputs';
 import { journaledCreate } from '../kubernetes/journaledCreate';
 import {
   assertDns1123Label,
@@ -15,7 +21,6 @@ import {
   platformMetadata,
 } from '../kubernetes/ownership';
 import {
-  CLUSTER_DESCRIPTION,
   logDryRunObjects,
   NO_CLUSTER,
   NO_CLUSTER_CONFIGURED,
@@ -58,29 +63,12 @@ export function createKubernetesNamespaceCreateAction(options: {
             description:
               'Entity ref of the owning team, such as group:default/payments-team',
           }),
-        cluster: z => z.string({ description: CLUSTER_DESCRIPTION }).optional(),
+        cluster: clusterInput,
         quota: z =>
-          z
-            .object(
-              {
-                cpu: z
-                  .string({ description: 'CPU cores, such as 4 or 2500m' })
-                  .optional(),
-                memory: z
-                  .string({ description: 'Memory, such as 8Gi' })
-                  .optional(),
-                pods: z
-                  .union([z.string(), z.number()], {
-                    description: 'Number of pods',
-                  })
-                  .optional(),
-              },
-              {
-                description:
-                  'Resources beyond the configured default quota, up to platform.kubernetes.quota.maximum',
-              },
-            )
-            .optional(),
+          quotaInput(
+            z,
+            'Resources beyond the configured default quota, up to platform.kubernetes.quota.maximum',
+          ).optional(),
         adopt: z =>
           z
             .boolean({
@@ -88,13 +76,7 @@ export function createKubernetesNamespaceCreateAction(options: {
                 'Use the namespace if it already exists and this platform manages it for the same service; rollback then leaves it alone. Default false',
             })
             .optional(),
-        rollback: z =>
-          z
-            .boolean({
-              description:
-                'Set to false to keep what this step created when the run fails, for debugging. Default true',
-            })
-            .optional(),
+        rollback: rollbackInput,
       },
       output: {
         namespace: z => z.string({ description: 'Name of the namespace' }),
@@ -123,13 +105,7 @@ export function createKubernetesNamespaceCreateAction(options: {
       });
       const hard = resolveQuota(
         kubernetes.settings,
-        ctx.input.quota && {
-          ...ctx.input.quota,
-          pods:
-            ctx.input.quota.pods === undefined
-              ? undefined
-              : String(ctx.input.quota.pods),
-        },
+        ctx.input.quota && toQuotaRequest(ctx.input.quota),
       );
       const client = ctx.isDryRun
         ? kubernetes.dryRunClientFor(ctx.input.cluster)
@@ -224,33 +200,15 @@ export function createKubernetesNamespaceCreateAction(options: {
         return;
       }
 
-      ctx.logger.info(`Creating namespace ${name} on cluster ${cluster}`);
-      const created = await ctx.checkpoint({
-        key: `platform.kubernetes.namespace.create.${cluster}.${name}`,
-        fn: async () =>
-          journaledCreate({
-            journal,
-            client,
-            taskId: ctx.task.id,
-            stepId: ctx.step?.id ?? 'unknown',
-            object: namespace,
-            write: () => client.create(namespace, { dryRun: false }),
-            onForeign: acceptExisting,
-            keep,
-          }),
-      });
-      const adopted = !created.created;
-      if (adopted) {
+      // Each object is created once per run, even when the step runs again.
+      const create = (
+        object: typeof namespace,
+        onForeign: (existing: KubernetesObject) => void,
+      ) => {
         ctx.logger.info(
-          `Adopted namespace ${name} on cluster ${cluster}, which this platform manages for service ${service}; rollback leaves it alone`,
+          `Creating ${object.kind} ${object.metadata.name} on cluster ${cluster}`,
         );
-      }
-
-      for (const object of [quota, limitRange]) {
-        ctx.logger.info(
-          `Creating ${object.kind} ${object.metadata.name} in namespace ${name}`,
-        );
-        await ctx.checkpoint({
+        return ctx.checkpoint({
           key: `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${name}.${
             object.metadata.name
           }`,
@@ -262,18 +220,28 @@ export function createKubernetesNamespaceCreateAction(options: {
               stepId: ctx.step?.id ?? 'unknown',
               object,
               write: () => client.create(object, { dryRun: false }),
-              onForeign: () => {
-                if (!adopted) {
-                  throw new ConflictError(
-                    `${object.kind} ${object.metadata.name} already exists in the new namespace ${name} on cluster ${cluster}`,
-                  );
-                }
-                ctx.logger.info(
-                  `The adopted namespace already has ${object.kind} ${object.metadata.name}; leaving it as it is`,
-                );
-              },
+              onForeign,
               keep,
             }),
+        });
+      };
+
+      const adopted = !(await create(namespace, acceptExisting)).created;
+      if (adopted) {
+        ctx.logger.info(
+          `Adopted namespace ${name} on cluster ${cluster}, which this platform manages for service ${service}; rollback leaves it alone`,
+        );
+      }
+      for (const object of [quota, limitRange]) {
+        await create(object, () => {
+          if (!adopted) {
+            throw new ConflictError(
+              `${object.kind} ${object.metadata.name} already exists in the new namespace ${name} on cluster ${cluster}`,
+            );
+          }
+          ctx.logger.info(
+            `The adopted namespace already has ${object.kind} ${object.metadata.name}; leaving it as it is`,
+          );
         });
       }
       ctx.output('adopted', adopted);

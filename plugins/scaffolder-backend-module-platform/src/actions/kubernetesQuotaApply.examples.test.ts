@@ -1,48 +1,33 @@
-import yaml from 'yaml';
 import {
   actionContext,
-  startTestCluster,
-  TestCluster,
+  createPlatformNamespace,
+  exampleStep,
+  useTestCluster,
 } from '../__testUtils__/kubernetesCluster';
-import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
 import { createKubernetesQuotaApplyAction } from './kubernetesQuotaApply';
 import { examples } from './kubernetesQuotaApply.examples';
 
 describe('platform:kubernetes:quota:apply examples', () => {
-  let cluster: TestCluster;
-
-  beforeEach(async () => {
-    cluster = await startTestCluster();
-  });
-
-  afterEach(async () => {
-    await cluster.close();
-  });
+  const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
-    const action = createKubernetesQuotaApplyAction(deps);
-    const [step] = yaml.parse(example.example).steps;
+    const { server, kubernetes, journal } = cluster();
+    const action = createKubernetesQuotaApplyAction({ kubernetes, journal });
+    const step = exampleStep(example);
     expect(step.action).toBe(action.id);
-    await createKubernetesNamespaceCreateAction(deps).handler(
-      actionContext({
-        name: step.input.namespace,
-        service: 'payments',
-        owner: 'group:default/payments-team',
-      }),
-    );
+    await createPlatformNamespace(cluster(), step.input.namespace);
 
     await action.handler(actionContext(step.input));
 
-    const hard = (
-      cluster.server.get(
-        'resourcequotas',
-        step.input.namespace,
-        'platform-quota',
-      )?.spec as any
-    ).hard;
-    for (const [resource, value] of Object.entries(step.input.quota)) {
-      expect(hard[resource]).toBe(String(value));
-    }
+    const quota = server.get(
+      'resourcequotas',
+      step.input.namespace,
+      'platform-quota',
+    );
+    expect((quota?.spec as { hard: object }).hard).toMatchObject(
+      Object.fromEntries(
+        Object.entries(step.input.quota).map(([k, v]) => [k, String(v)]),
+      ),
+    );
   });
 });

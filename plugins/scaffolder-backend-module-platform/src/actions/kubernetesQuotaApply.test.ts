@@ -1,10 +1,10 @@
 import {
   actionContext,
+  createPlatformNamespace,
   startTestCluster,
   TEST_CLUSTER_TOKEN,
   TestCluster,
 } from '../__testUtils__/kubernetesCluster';
-import { createKubernetesNamespaceCreateAction } from './kubernetesNamespaceCreate';
 import { createKubernetesQuotaApplyAction } from './kubernetesQuotaApply';
 
 describe('platform:kubernetes:quota:apply', () => {
@@ -15,13 +15,7 @@ describe('platform:kubernetes:quota:apply', () => {
     cluster = await startTestCluster();
     const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
     action = createKubernetesQuotaApplyAction(deps);
-    await createKubernetesNamespaceCreateAction(deps).handler(
-      actionContext({
-        name: 'payments',
-        service: 'payments',
-        owner: 'group:default/payments-team',
-      }),
-    );
+    await createPlatformNamespace(cluster, 'payments');
     cluster.server.requests.length = 0;
   });
 

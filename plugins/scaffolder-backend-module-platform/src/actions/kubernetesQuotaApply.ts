@@ -2,8 +2,14 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { RollbackJournal } from '../rollback/types';
 import { ObjectRef } from '../kubernetes/client';
+import {
+  clusterInput,
+  quotaInput,
+  rollbackInput,
+  toQuotaRequest,
+} from '../kubernetes/inputs';
 import { resolveQuota } from '../kubernetes/config';
-import { toPlatformError } from '../kubernetes/errors';
+import { explained } from '../kubernetes/errors';
 import { journaledCreate } from '../kubernetes/journaledCreate';
 import {
   ANNOTATION_CREATED_BY_TASK,
@@ -14,7 +20,6 @@ import {
   LABEL_SERVICE,
 } from '../kubernetes/ownership';
 import {
-  CLUSTER_DESCRIPTION,
   NO_CLUSTER,
   NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
@@ -40,34 +45,13 @@ export function createKubernetesQuotaApplyAction(options: {
       input: {
         namespace: z =>
           z.string({ description: 'Name of the platform-managed namespace' }),
-        cluster: z => z.string({ description: CLUSTER_DESCRIPTION }).optional(),
+        cluster: clusterInput,
         quota: z =>
-          z.object(
-            {
-              cpu: z
-                .string({ description: 'CPU cores, such as 4 or 2500m' })
-                .optional(),
-              memory: z
-                .string({ description: 'Memory, such as 8Gi' })
-                .optional(),
-              pods: z
-                .union([z.string(), z.number()], {
-                  description: 'Number of pods',
-                })
-                .optional(),
-            },
-            {
-              description:
-                'The resources to change; the others keep their current value. Each is limited by platform.kubernetes.quota.maximum',
-            },
+          quotaInput(
+            z,
+            'The resources to change; the others keep their current value. Each is limited by platform.kubernetes.quota.maximum',
           ),
-        rollback: z =>
-          z
-            .boolean({
-              description:
-                'Set to false to keep a quota this step had to create when the run fails. Default true',
-            })
-            .optional(),
+        rollback: rollbackInput,
       },
       output: {
         quota: z =>
@@ -86,10 +70,7 @@ export function createKubernetesQuotaApplyAction(options: {
     async handler(ctx) {
       const { namespace: name, quota: requested } = ctx.input;
       assertDns1123Label(name, 'Namespace name');
-      const request = {
-        ...requested,
-        pods: requested.pods === undefined ? undefined : String(requested.pods),
-      };
+      const request = toQuotaRequest(requested);
       // Checked against the maximum before anything is read or written.
       const requestedQuota = resolveQuota(kubernetes.settings, request);
       const client = ctx.isDryRun
@@ -114,13 +95,8 @@ export function createKubernetesQuotaApplyAction(options: {
       }
       const cluster = client.cluster;
 
-      const read = async (object: ObjectRef) => {
-        try {
-          return await client.read(object);
-        } catch (e) {
-          throw toPlatformError(e, `read ${object.kind} of ${where}`);
-        }
-      };
+      const read = (object: ObjectRef) =>
+        explained(() => client.read(object), `read ${object.kind} of ${where}`);
       const namespace = await read({
         apiVersion: 'v1',
         kind: 'Namespace',
@@ -189,9 +165,10 @@ export function createKubernetesQuotaApplyAction(options: {
       )}`;
 
       if (ctx.isDryRun) {
-        await client.apply(quota, { dryRun: true }).catch(e => {
-          throw toPlatformError(e, `apply the quota of ${where}`);
-        });
+        await explained(
+          () => client.apply(quota, { dryRun: true }),
+          `apply the quota of ${where}`,
+        );
         ctx.logger.info(
           `Dry run: would change the quota of ${where} from ${change}: ${JSON.stringify(
             quota,
@@ -206,9 +183,10 @@ export function createKubernetesQuotaApplyAction(options: {
         await ctx.checkpoint({
           key,
           fn: async () => {
-            await client.apply(quota, { dryRun: false }).catch(e => {
-              throw toPlatformError(e, `apply the quota of ${where}`);
-            });
+            await explained(
+              () => client.apply(quota, { dryRun: false }),
+              `apply the quota of ${where}`,
+            );
           },
         });
         ctx.logger.info(

@@ -119,3 +119,15 @@ export function toPlatformError(error: unknown, doing: string): Error {
       return new Error(message);
   }
 }
+
+/** Runs a call and turns its failure into the error a user sees. */
+export async function explained<T>(
+  call: () => Promise<T>,
+  doing: string,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toPlatformError(e, doing);
+  }
+}

@@ -73,7 +73,3 @@ export function logDryRunObjects(options: {
     );
   }
 }
-
-/** The description of every action's `cluster` input. */
-export const CLUSTER_DESCRIPTION =
-  'Name of the cluster, as configured under kubernetes.clusterLocatorMethods in app-config; defaults to platform.kubernetes.defaultCluster or the first configured cluster';
