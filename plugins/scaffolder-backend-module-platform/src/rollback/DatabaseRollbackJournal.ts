@@ -136,7 +136,7 @@ export class DatabaseRollbackJournal implements RollbackJournal {
 
   async recordIntent(intent: ResourceIntent): Promise<JournalEntry> {
     const now = new Date();
-    await this.db.transaction(async tx => {
+    const id = await this.db.transaction(async tx => {
       await tx(RUNS)
         .insert({ task_id: intent.taskId, created_at: now, updated_at: now })
         .onConflict('task_id')
@@ -161,15 +161,16 @@ export class DatabaseRollbackJournal implements RollbackJournal {
         })
         .onConflict(['task_id', 'step_id', 'kind', 'identity'])
         .ignore();
-      const row = await tx<JournalRow>(JOURNAL)
+      // The row exists: it was just inserted, or was already there.
+      const row = (await tx<JournalRow>(JOURNAL)
         .where({
           task_id: intent.taskId,
           step_id: intent.stepId,
           kind: intent.kind,
           identity: intent.identity,
         })
-        .first();
-      if (row && ROLLED_BACK_STATES.includes(row.state)) {
+        .first())!;
+      if (ROLLED_BACK_STATES.includes(row.state)) {
         // A retried run creates anew what its failed attempt rolled back.
         // The old facts (a deleted repository's id) must not prove
         // ownership of the new one, so only the intent's data is kept.
@@ -183,16 +184,9 @@ export class DatabaseRollbackJournal implements RollbackJournal {
             updated_at: now,
           });
       }
+      return row.id;
     });
-    const row = await this.db<JournalRow>(JOURNAL)
-      .where({
-        task_id: intent.taskId,
-        step_id: intent.stepId,
-        kind: intent.kind,
-        identity: intent.identity,
-      })
-      .first();
-    return toEntry(row!);
+    return this.get(id);
   }
 
   async markCreated(
