@@ -240,6 +240,52 @@ describe('RollbackEngine', () => {
     expect(await states()).toEqual({ one: 'rolled_back' });
   });
 
+  it('rolls back one run while another is still stuck retrying', async () => {
+    await created('stuck');
+    const other = await journal.recordIntent({
+      taskId: 't2',
+      stepId: 'step',
+      kind: 'test:thing',
+      identity: 'quick',
+    });
+    await journal.markCreated(other.id);
+    statuses.set('t1', { status: 'failed' });
+    const running = engine(
+      async entry => {
+        if (entry.identity === 'stuck') {
+          throw new TransientCompensationError('GitHub answered 503');
+        }
+        return deleting(entry);
+      },
+      {
+        pollIntervalMs: 20,
+        initialBackoffMs: 60_000,
+        maxDurationPerResourceMs: 120_000,
+      },
+    );
+    running.start();
+    try {
+      await new Promise(r => setTimeout(r, 100));
+      statuses.set('t2', { status: 'failed' });
+      for (let i = 0; i < 100 && deleted.length === 0; i++) {
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(deleted).toEqual(['quick']);
+      expect(await states()).toEqual({ stuck: 'rolling_back' });
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('leaves a run alone while another instance holds it', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'failed' });
+    await journal.acquireLease('t1', 'other-instance', 60_000);
+    await engine(deleting).tick();
+    expect(deleted).toEqual([]);
+    expect(await states()).toEqual({ one: 'created' });
+  });
+
   it('starts polling on its own and rolls back within the interval', async () => {
     await created('one');
     const running = engine(deleting, { pollIntervalMs: 20 });

@@ -56,7 +56,8 @@ function describe(entry: JournalEntry): string {
   return `${entry.kind} ${entry.identity}${entry.url ? ` (${entry.url})` : ''}`;
 }
 
-class EngineStoppedError extends Error {}
+/** Ends work on a run without an outcome: shutdown, or another instance took the run over. */
+class WorkInterrupted extends Error {}
 
 /**
  * Undoes what a failed or cancelled scaffolder run created, newest first.
@@ -74,6 +75,8 @@ export class RollbackEngine {
   private readonly stopController = new AbortController();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Rollbacks under way, by task id: one slow run never holds up another. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly options: RollbackEngineOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
@@ -90,7 +93,7 @@ export class RollbackEngine {
       if (this.stopController.signal.aborted) {
         return;
       }
-      this.running = this.tick().finally(() => {
+      this.running = this.poll().finally(() => {
         if (!this.stopController.signal.aborted) {
           this.timer = setTimeout(loop, this.pollIntervalMs);
         }
@@ -104,10 +107,17 @@ export class RollbackEngine {
     this.stopController.abort();
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.inFlight.values());
   }
 
-  /** One pass over every run that may still need work. */
+  /** One pass over every run, waiting for the rollbacks it started. */
   async tick(): Promise<void> {
+    await this.poll();
+    await Promise.all(this.inFlight.values());
+  }
+
+  /** Looks at every run that may need work and starts the rollbacks that are due. */
+  private async poll(): Promise<void> {
     const { journal, logger } = this.options;
     let taskIds: string[];
     try {
@@ -116,37 +126,47 @@ export class RollbackEngine {
       logger.warn(`Could not read the rollback journal: ${toError(e).message}`);
       return;
     }
+    const failed = (taskId: string) => (e: unknown) => {
+      if (!(e instanceof WorkInterrupted)) {
+        logger.warn(
+          `Rollback of task ${taskId} was interrupted and will be retried: ${
+            toError(e).message
+          }`,
+        );
+      }
+    };
     for (const taskId of taskIds) {
       if (this.stopController.signal.aborted) {
         return;
       }
-      try {
-        await this.handleRun(taskId);
-      } catch (e) {
-        if (!(e instanceof EngineStoppedError)) {
-          logger.warn(
-            `Rollback of task ${taskId} was interrupted and will be retried: ${
-              toError(e).message
-            }`,
-          );
-        }
+      if (this.inFlight.has(taskId)) {
+        continue;
+      }
+      const status = await this.checkRun(taskId).catch(failed(taskId));
+      if (status && FINAL_FAILURES.has(status)) {
+        this.inFlight.set(
+          taskId,
+          this.rollBack(taskId, status)
+            .catch(failed(taskId))
+            .finally(() => this.inFlight.delete(taskId)),
+        );
       }
     }
   }
 
-  private async handleRun(taskId: string): Promise<void> {
+  /** Records the task's status and settles a completed run; returns the status. */
+  private async checkRun(taskId: string): Promise<string | undefined> {
     const { journal, tasks } = this.options;
     const task = await tasks.getTask(taskId);
     if (!task) {
       // Never guess: a run we cannot see is left for a later pass.
-      return;
+      return undefined;
     }
     await journal.updateRun(taskId, task);
     if (task.status === 'completed') {
       await journal.settleRun(taskId);
-    } else if (FINAL_FAILURES.has(task.status)) {
-      await this.rollBack(taskId, task.status);
     }
+    return task.status;
   }
 
   private async rollBack(taskId: string, status: string): Promise<void> {
@@ -177,7 +197,6 @@ export class RollbackEngine {
           });
         }
         if (UNRESOLVED_STATES.includes(entry.state)) {
-          await journal.acquireLease(taskId, this.instanceId, this.leaseMs);
           await this.compensate(entry);
         }
       }
@@ -204,6 +223,17 @@ export class RollbackEngine {
     const deadline = Date.now() + this.maxDurationPerResourceMs;
     let backoff = this.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
+      // Renewed before every attempt, so a long backoff never lets another
+      // instance start on the same run meanwhile.
+      if (
+        !(await journal.acquireLease(
+          entry.taskId,
+          this.instanceId,
+          this.leaseMs,
+        ))
+      ) {
+        throw new WorkInterrupted();
+      }
       const signal = AbortSignal.any([
         this.stopController.signal,
         AbortSignal.timeout(this.attemptTimeoutMs),
@@ -220,7 +250,7 @@ export class RollbackEngine {
       } catch (e) {
         if (this.stopController.signal.aborted) {
           // Shutdown: the entry stays `rolling_back` and the next backend resumes it.
-          throw new EngineStoppedError();
+          throw new WorkInterrupted();
         }
         const error = toError(e);
         const transient =
@@ -255,7 +285,7 @@ export class RollbackEngine {
     try {
       await delay(ms, undefined, { signal: this.stopController.signal });
     } catch {
-      throw new EngineStoppedError();
+      throw new WorkInterrupted();
     }
   }
 }
