@@ -95,6 +95,23 @@ describe('platform:kubernetes:apply', () => {
     ]);
   });
 
+  it('ends in the same state when the step runs again in the same task', async () => {
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    await action.handler(ctx);
+    const uid = cluster.server.get('deployments', 'payments', 'payments')
+      ?.metadata.uid;
+    await action.handler(ctx);
+    expect(
+      cluster.server.get('deployments', 'payments', 'payments')?.metadata.uid,
+    ).toBe(uid);
+    expect(
+      (await cluster.journal.listByTask(ctx.task.id)).map(e => e.state),
+    ).toEqual(['created', 'created']);
+  });
+
   it('applies the Ingress of a public service and outputs its https URL', async () => {
     const ctx = actionContext({
       namespace: 'payments',

@@ -91,6 +91,24 @@ describe('platform:kubernetes:namespace:create', () => {
     });
   });
 
+  it('ends in the same state when the step runs again in the same task (recovery, retry)', async () => {
+    const ctx = context(baseInput);
+    await action.handler(ctx);
+    const uid = cluster.server.get('namespaces', undefined, 'payments')
+      ?.metadata.uid;
+    await action.handler(ctx);
+    expect(
+      cluster.server.get('namespaces', undefined, 'payments')?.metadata.uid,
+    ).toBe(uid);
+    const entries = await cluster.journal.listByTask(ctx.task.id);
+    expect(entries.map(e => e.state)).toEqual([
+      'created',
+      'created',
+      'created',
+    ]);
+    expect(ctx.output).toHaveBeenLastCalledWith('adopted', false);
+  });
+
   it('grants a larger quota up to the configured maximum', async () => {
     await action.handler(
       context({
