@@ -141,6 +141,11 @@ describe('platform:github:repo:create', () => {
     });
   });
 
+  it('creates an internal repository in an organization', async () => {
+    await action().handler(context({ visibility: 'internal' }));
+    expect(server.getRepo('acme', 'payments')?.visibility).toBe('internal');
+  });
+
   it('makes no GitHub call in a dry run and still gives outputs', async () => {
     const ctx = context({}, { isDryRun: true });
     await action().handler(ctx);

@@ -360,7 +360,7 @@ export function createGithubRepoCreateAction(
                 // Octokit 19's types predate `internal`, which GitHub accepts
                 // for organization repositories (checked above).
                 visibility: visibility as 'public' | 'private',
-                private: visibility !== 'public',
+                private: visibility === 'private',
                 homepage: marker,
                 // The Git Data API refuses empty repositories, so GitHub
                 // writes a first commit that our commit then replaces.
