@@ -120,11 +120,21 @@ export async function createGithubClient(options: {
       `No integrations.github entry for host ${host}; add one to app-config`,
     );
   }
-  const { token } = await credentialsProvider.getCredentials({
-    url: `https://${host}/${encodeURIComponent(owner)}/${encodeURIComponent(
-      repo,
-    )}`,
-  });
+  let token: string | undefined;
+  try {
+    ({ token } = await credentialsProvider.getCredentials({
+      url: `https://${host}/${encodeURIComponent(owner)}/${encodeURIComponent(
+        repo,
+      )}`,
+    }));
+  } catch (e) {
+    // A GitHub App token exchange fails with Octokit errors too.
+    throw new Error(
+      `Could not get GitHub credentials for ${owner} on ${host}: ${
+        describeGithubFailure(e).message
+      }`,
+    );
+  }
   if (!token) {
     throw new InputError(
       `No GitHub credentials for ${owner} on ${host}; configure a token or GitHub App in integrations.github`,
