@@ -135,6 +135,23 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client']).status === 0;
         'json',
       );
       expect(JSON.parse(stdout).metadata.name).toBe('web');
+
+      // Its pod once it is available, found by label as the Kubernetes tab does.
+      await new Promise(resolve => setTimeout(resolve, 100));
+      const pods = await kubectl(
+        'kubectl-token',
+        'get',
+        'pods',
+        '-l',
+        'app=web',
+        '-n',
+        'payments',
+        '-o',
+        'json',
+      );
+      expect(
+        JSON.parse(pods.stdout).items.map((p: any) => p.status.phase),
+      ).toEqual(['Running']);
     });
 
     it('is refused without the right token', async () => {

@@ -1,10 +1,19 @@
 import {
-  Namespace,
-  ResourceQuota,
+  ConfigMap,
   LimitRange,
+  Namespace,
+  Pod,
+  ResourceQuota,
   Service,
 } from 'kubernetes-models/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
+import {
+  DaemonSet,
+  Deployment,
+  ReplicaSet,
+  StatefulSet,
+} from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 
 /** A stored object, as the API server returns it. */
@@ -40,7 +49,32 @@ export interface ResourceType {
   /** Namespaces and Services need a DNS-1123 label, the rest a subdomain. */
   nameRule: 'label' | 'subdomain';
   Model: new (data: any) => Validatable;
+  /**
+   * Served for reading only, so that the stock Kubernetes plugin's entity
+   * tab, which lists these, works against this server. Pods are derived
+   * from the available Deployments; the others are empty unless seeded.
+   */
+  readOnly?: boolean;
 }
+
+const readOnly = (
+  group: string,
+  version: string,
+  kind: string,
+  resource: string,
+  Model: ResourceType['Model'],
+): ResourceType => ({
+  group,
+  version,
+  kind,
+  resource,
+  singular: kind.toLowerCase(),
+  shortNames: [],
+  namespaced: true,
+  nameRule: 'subdomain',
+  Model,
+  readOnly: true,
+});
 
 export const RESOURCE_TYPES: ResourceType[] = [
   {
@@ -109,7 +143,54 @@ export const RESOURCE_TYPES: ResourceType[] = [
     nameRule: 'subdomain',
     Model: Ingress,
   },
+  readOnly('', 'v1', 'Pod', 'pods', Pod),
+  readOnly('', 'v1', 'ConfigMap', 'configmaps', ConfigMap),
+  readOnly('apps', 'v1', 'ReplicaSet', 'replicasets', ReplicaSet),
+  readOnly('apps', 'v1', 'StatefulSet', 'statefulsets', StatefulSet),
+  readOnly('apps', 'v1', 'DaemonSet', 'daemonsets', DaemonSet),
+  readOnly(
+    'autoscaling',
+    'v2',
+    'HorizontalPodAutoscaler',
+    'horizontalpodautoscalers',
+    HorizontalPodAutoscaler,
+  ),
+  readOnly('batch', 'v1', 'Job', 'jobs', Job),
+  readOnly('batch', 'v1', 'CronJob', 'cronjobs', CronJob),
 ];
+
+/**
+ * Whether an object's labels match a label selector: `a=b`, `a==b`, `a!=b`,
+ * `a`, `!a`, `a in (x,y)` and `a notin (x,y)`, joined by commas.
+ */
+export function matchesLabelSelector(
+  labels: Record<string, string> | undefined,
+  selector: string | undefined,
+): boolean {
+  if (!selector) {
+    return true;
+  }
+  const requirements = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  return requirements.every(raw => {
+    const requirement = raw.trim();
+    const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(requirement);
+    if (set) {
+      const values = set[3].split(',').map(v => v.trim());
+      const has =
+        labels?.[set[1]] !== undefined && values.includes(labels[set[1]]);
+      return set[2] === 'in' ? has : !has;
+    }
+    const equality = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(requirement);
+    if (equality) {
+      const equal = labels?.[equality[1]] === equality[3];
+      return equality[2] === '!=' ? !equal : equal;
+    }
+    if (requirement.startsWith('!')) {
+      return labels?.[requirement.slice(1)] === undefined;
+    }
+    return labels?.[requirement] !== undefined;
+  });
+}
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;

@@ -480,13 +480,107 @@ describe('startKubernetesApiServer', () => {
     expect(groups.body.groups.map((g: any) => g.name)).toEqual([
       'apps',
       'networking.k8s.io',
+      'autoscaling',
+      'batch',
     ]);
     const core = await call({ method: 'GET', path: '/api/v1' });
-    expect(core.body.resources.map((r: any) => r.name)).toEqual([
-      'namespaces',
-      'resourcequotas',
-      'limitranges',
-      'services',
+    expect(
+      core.body.resources.map((r: any) => [r.name, r.verbs.includes('create')]),
+    ).toEqual([
+      ['namespaces', true],
+      ['resourcequotas', true],
+      ['limitranges', true],
+      ['services', true],
+      ['pods', false],
+      ['configmaps', false],
     ]);
+  });
+
+  describe('what the stock Kubernetes tab reads', () => {
+    it('filters lists by label selector', async () => {
+      const labelled = (name: string, labels: Record<string, string>) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, labels },
+        spec: { ports: [{ port: 80 }] },
+      });
+      for (const [name, labels] of [
+        ['a', { 'backstage.io/kubernetes-id': 'payments', tier: 'web' }],
+        ['b', { 'backstage.io/kubernetes-id': 'ledger', tier: 'web' }],
+        ['c', { 'backstage.io/kubernetes-id': 'payments' }],
+      ] as const) {
+        await call({
+          method: 'POST',
+          path: '/api/v1/namespaces/default/services',
+          body: labelled(name, labels),
+        });
+      }
+      const names = async (selector: string) =>
+        (
+          await call({
+            method: 'GET',
+            path: `/api/v1/services?labelSelector=${encodeURIComponent(
+              selector,
+            )}`,
+          })
+        ).body.items.map((i: any) => i.metadata.name);
+      expect(await names('backstage.io/kubernetes-id=payments')).toEqual([
+        'a',
+        'c',
+      ]);
+      expect(await names('backstage.io/kubernetes-id=payments,tier')).toEqual([
+        'a',
+      ]);
+      expect(await names('!tier')).toEqual(['c']);
+      expect(await names('tier!=web')).toEqual(['c']);
+      expect(
+        await names('backstage.io/kubernetes-id in (ledger,search)'),
+      ).toEqual(['b']);
+      expect(await names('backstage.io/kubernetes-id notin (ledger)')).toEqual([
+        'a',
+        'c',
+      ]);
+    });
+
+    it('lists a running pod for every available replica of a Deployment', async () => {
+      await call({
+        method: 'POST',
+        path: '/apis/apps/v1/namespaces/default/deployments',
+        body: deployment('web', { replicas: 2 }),
+      });
+      const pods = await waitFor(() => {
+        const list = server.list('pods');
+        return list.length === 2 ? list : undefined;
+      });
+      expect(
+        pods.map(p => [p.metadata.labels, (p.status as any).phase]),
+      ).toEqual([
+        [{ app: 'web' }, 'Running'],
+        [{ app: 'web' }, 'Running'],
+      ]);
+      const listed = await call({
+        method: 'GET',
+        path: '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb',
+      });
+      expect(listed.body.items).toHaveLength(2);
+    });
+
+    it.each(['replicasets', 'statefulsets', 'daemonsets'])(
+      'lists %s (empty) and refuses writes',
+      async resource => {
+        const list = await call({
+          method: 'GET',
+          path: `/apis/apps/v1/namespaces/default/${resource}`,
+        });
+        expect(list.status).toBe(200);
+        expect(list.body.items).toEqual([]);
+        const write = await call({
+          method: 'POST',
+          path: `/apis/apps/v1/namespaces/default/${resource}`,
+          body: { metadata: { name: 'x' } },
+        });
+        expect(write.status).toBe(405);
+      },
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   apiVersionOf,
   findResourceType,
   KubeObject,
+  matchesLabelSelector,
   qualifiedResource,
   RESOURCE_TYPES,
   ResourceType,
@@ -199,6 +200,54 @@ export async function startKubernetesApiServer(
   }
 
   function listIn(type: ResourceType, namespace?: string): Stored[] {
+    if (type.resource === 'pods') {
+      return [...podsOfDeployments(namespace), ...storedIn(type, namespace)];
+    }
+    return storedIn(type, namespace);
+  }
+
+  /** The pods the available replicas of each Deployment stand for. */
+  function podsOfDeployments(namespace?: string): Stored[] {
+    return storedIn(typeByResource('deployments'), namespace).flatMap(s => {
+      const deployment = s.object as DeploymentObject & {
+        spec: { template: { metadata?: { labels?: Record<string, string> } } };
+      };
+      const available = Number(deployment.status?.availableReplicas ?? 0);
+      const template = deployment.spec.template;
+      return Array.from({ length: available }, (_, index) => ({
+        managers: new Map(),
+        object: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${deployment.metadata.name}-7d4b9c8f6d-${index}`,
+            namespace: deployment.metadata.namespace,
+            uid: `${deployment.metadata.uid}-pod-${index}`,
+            labels: template.metadata?.labels ?? {},
+            creationTimestamp: deployment.metadata.creationTimestamp,
+          },
+          spec: template.spec,
+          status: {
+            phase: 'Running',
+            conditions: [{ type: 'Ready', status: 'True' }],
+            containerStatuses: template.spec.containers.map(c => ({
+              name: c.name,
+              image: (c as { image?: string }).image ?? '',
+              imageID: '',
+              ready: true,
+              started: true,
+              restartCount: 0,
+              state: {
+                running: { startedAt: deployment.metadata.creationTimestamp },
+              },
+            })),
+          },
+        } as KubeObject,
+      }));
+    });
+  }
+
+  function storedIn(type: ResourceType, namespace?: string): Stored[] {
     return [...store.values()].filter(
       s =>
         s.object.kind === type.kind &&
@@ -604,7 +653,9 @@ export async function startKubernetesApiServer(
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+      verbs: t.readOnly
+        ? ['get', 'list']
+        : ['create', 'delete', 'get', 'list', 'patch', 'update'],
       shortNames: t.shortNames,
     })),
   });
@@ -707,11 +758,22 @@ export async function startKubernetesApiServer(
         kind: `${type.kind}List`,
         apiVersion: apiVersionOf(type),
         metadata: { resourceVersion: String(resourceVersion) },
-        items: listIn(type, namespace).map(s => render(type, s)),
+        items: listIn(type, namespace)
+          .filter(s =>
+            matchesLabelSelector(
+              s.object.metadata.labels,
+              req.query.labelSelector as string | undefined,
+            ),
+          )
+          .map(s => render(type, s)),
       });
       return;
     }
-    if (req.method !== 'POST' || (type.namespaced && !namespace)) {
+    if (
+      req.method !== 'POST' ||
+      (type.namespaced && !namespace) ||
+      type.readOnly
+    ) {
       reply(
         405,
         failure(
@@ -786,7 +848,20 @@ export async function startKubernetesApiServer(
   }) {
     const { req, type, namespace, name, dryRun, reply } = ctx;
     const key = keyOf(type, namespace, name);
-    const existing = store.get(key);
+    const existing =
+      store.get(key) ??
+      listIn(type, namespace).find(s => s.object.metadata.name === name);
+    if (type.readOnly && req.method !== 'GET') {
+      reply(
+        405,
+        failure(
+          405,
+          'MethodNotAllowed',
+          'the loopback server serves this resource for reading only',
+        ),
+      );
+      return;
+    }
     switch (req.method) {
       case 'GET':
         if (!existing) {
