@@ -12,6 +12,7 @@ async function main() {
       'LOCAL TARGETS (not real GitHub, not a real cluster):',
       `  GitHub REST API  ${targets.github.url}  (repositories live in memory)`,
       `  Kubernetes API   ${targets.kubernetes.url}  (objects live in memory)`,
+      `  Control API      ${targets.controlUrl}  (POST /kubernetes/fail-next or /github/fail-next to watch a rollback)`,
       'Everything is lost when this process stops. Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -9,7 +9,11 @@ describe('startLocalTargets', () => {
   let targets: RunningLocalTargets;
 
   beforeAll(async () => {
-    targets = await startLocalTargets({ githubPort: 0, kubernetesPort: 0 });
+    targets = await startLocalTargets({
+      githubPort: 0,
+      kubernetesPort: 0,
+      controlPort: 0,
+    });
   });
 
   afterAll(async () => {
@@ -67,4 +71,30 @@ describe('startLocalTargets', () => {
       expect(answered).toBe(status);
     },
   );
+
+  it('makes the next matching requests fail when asked through the control API', async () => {
+    const fail = await fetch(`${targets.controlUrl}/github/fail-next`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 1, status: 502, pathIncludes: '/user' }),
+    });
+    expect(fail.status).toBe(204);
+    const headers = { authorization: `token ${LOCAL_TARGETS.github.token}` };
+    const first = await fetch(`${targets.github.url}/user`, { headers });
+    const second = await fetch(`${targets.github.url}/user`, { headers });
+    expect([first.status, second.status]).toEqual([502, 200]);
+  });
+
+  it.each([
+    ['nowhere', { count: 1 }, 404],
+    ['kubernetes', { count: 0 }, 400],
+    ['kubernetes', {}, 400],
+  ])('refuses a fault for %s with %j', async (target, body, status) => {
+    const response = await fetch(`${targets.controlUrl}/${target}/fail-next`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(status);
+  });
 });

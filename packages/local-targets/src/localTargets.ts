@@ -1,3 +1,6 @@
+import express from 'express';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { LocalGithubApiServer, startGithubApiServer } from './github';
 import {
   LocalKubernetesApiServer,
@@ -27,50 +30,101 @@ export const LOCAL_TARGETS = {
     deploymentAvailableAfterMs: 3000,
     namespaceDeletionDelayMs: 2000,
   },
+  control: {
+    port: 7072,
+  },
 } as const;
 
 export interface RunningLocalTargets {
   github: LocalGithubApiServer;
   kubernetes: LocalKubernetesApiServer;
+  /** `http://127.0.0.1:PORT` of the control API (fault injection). */
+  controlUrl: string;
   close(): Promise<void>;
 }
 
 /**
- * Starts the loopback GitHub and Kubernetes API servers on 127.0.0.1. Tests
- * pass port 0 to get free ports.
+ * A loopback-only API to make the next requests to a target fail, so that a
+ * browser test, or someone trying the platform, can watch a run fail and be
+ * rolled back: `POST /kubernetes/fail-next` or `POST /github/fail-next` with
+ * `{ "count": 1, ...the server's fault options }`.
+ */
+function startControlServer(
+  targets: Pick<RunningLocalTargets, 'github' | 'kubernetes'>,
+  port: number,
+): Promise<Server> {
+  const app = express();
+  app.use(express.json());
+  app.post('/:target/fail-next', (req, res) => {
+    const { count, ...fault } = req.body ?? {};
+    const target = req.params.target;
+    if (target !== 'github' && target !== 'kubernetes') {
+      res.status(404).json({ message: `No target ${target}` });
+      return;
+    }
+    if (!Number.isInteger(count) || count < 1) {
+      res.status(400).json({ message: 'count must be a positive integer' });
+      return;
+    }
+    targets[target].failNext(count, fault);
+    res.status(204).end();
+  });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/**
+ * Starts the loopback GitHub and Kubernetes API servers and their control
+ * API on 127.0.0.1. Tests pass port 0 to get free ports.
  */
 export async function startLocalTargets(options?: {
   githubPort?: number;
   kubernetesPort?: number;
+  controlPort?: number;
 }): Promise<RunningLocalTargets> {
-  const { github: gh, kubernetes: kube } = LOCAL_TARGETS;
-  const github = await startGithubApiServer({
-    port: options?.githubPort ?? gh.port,
-    host: gh.host,
-    orgs: [...gh.orgs],
-    tokens: {
-      [gh.token]: {
-        login: gh.login,
-        scopes: ['repo', 'delete_repo', 'read:org'],
-      },
-    },
-  });
+  const { github: gh, kubernetes: kube, control } = LOCAL_TARGETS;
+  const started: Array<{ close(): Promise<void> }> = [];
   try {
+    const github = await startGithubApiServer({
+      port: options?.githubPort ?? gh.port,
+      host: gh.host,
+      orgs: [...gh.orgs],
+      tokens: {
+        [gh.token]: {
+          login: gh.login,
+          scopes: ['repo', 'delete_repo', 'read:org'],
+        },
+      },
+    });
+    started.push(github);
     const kubernetes = await startKubernetesApiServer({
       port: options?.kubernetesPort ?? kube.port,
       token: kube.token,
       deploymentAvailableAfterMs: kube.deploymentAvailableAfterMs,
       namespaceDeletionDelayMs: kube.namespaceDeletionDelayMs,
     });
+    started.push(kubernetes);
+    const controlServer = await startControlServer(
+      { github, kubernetes },
+      options?.controlPort ?? control.port,
+    );
+    started.push({
+      close: () =>
+        new Promise<void>(resolve => controlServer.close(() => resolve())),
+    });
+    const { port } = controlServer.address() as AddressInfo;
     return {
       github,
       kubernetes,
+      controlUrl: `http://127.0.0.1:${port}`,
       close: async () => {
-        await Promise.all([github.close(), kubernetes.close()]);
+        await Promise.all(started.map(s => s.close()));
       },
     };
   } catch (error) {
-    await github.close();
+    await Promise.all(started.map(s => s.close()));
     throw error;
   }
 }
