@@ -466,12 +466,15 @@ export async function startKubernetesApiServer(
     return undefined;
   }
 
-  /** Admission for a new object inside a namespace. */
-  function admitInNamespace(
+  /** Admission for a new object: its namespace must be there and active. */
+  function admit(
     type: ResourceType,
-    namespace: string,
+    namespace: string | undefined,
     name: string,
   ): KubeStatus | undefined {
+    if (!namespace) {
+      return undefined;
+    }
     const ns = store.get(
       keyOf(typeByResource('namespaces'), undefined, namespace),
     );
@@ -811,9 +814,7 @@ export async function startKubernetesApiServer(
       reply(409, alreadyExists(type, name));
       return;
     }
-    const admission = namespace
-      ? admitInNamespace(type, namespace, name)
-      : undefined;
+    const admission = admit(type, namespace, name);
     if (admission) {
       reply(admission.code, admission);
       return;
@@ -1032,9 +1033,7 @@ export async function startKubernetesApiServer(
       return;
     }
     if (!existing) {
-      const admission = namespace
-        ? admitInNamespace(type, namespace, name)
-        : undefined;
+      const admission = admit(type, namespace, name);
       if (admission) {
         reply(admission.code, admission);
         return;
