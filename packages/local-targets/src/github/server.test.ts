@@ -150,6 +150,27 @@ describe('startGithubApiServer', () => {
     expect(server.files('acme', 'app')).toEqual({ 'src/hello.txt': 'hello\n' });
   });
 
+  it('serves file contents raw or as base64, as the URL reader expects', async () => {
+    server.seedRepo('acme', 'docs');
+    const raw = await fetch(
+      `${server.url}/repos/acme/docs/contents/README.md?ref=main`,
+      {
+        headers: {
+          authorization: 'token admin',
+          accept: 'application/vnd.github.v3.raw',
+        },
+      },
+    );
+    expect(await raw.text()).toBe('# docs\n');
+    const json = await call('GET', '/repos/acme/docs/contents/README.md');
+    expect(Buffer.from(json.body.content, 'base64').toString()).toBe(
+      '# docs\n',
+    );
+    expect(
+      (await call('GET', '/repos/acme/docs/contents/missing.md')).status,
+    ).toBe(404);
+  });
+
   it('answers 404 to Git Data calls right after creation when told to', async () => {
     server.settings.gitNotReadyCallsAfterCreate = 2;
     await call('POST', '/orgs/acme/repos', { name: 'slow', auto_init: true });

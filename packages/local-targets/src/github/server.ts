@@ -457,6 +457,43 @@ export async function startGithubApiServer(
     res.status(204).end();
   });
 
+  // Contents API, read only: what Backstage's GitHub URL reader fetches,
+  // for example when catalog:register reads catalog-info.yaml.
+  app.get('/repos/:owner/:repo/contents/*', (req, res) => {
+    const repo = findRepo(req, res);
+    if (!repo) {
+      return;
+    }
+    const filePath = (req.params as Record<string, string>)[0];
+    const ref = typeof req.query.ref === 'string' ? req.query.ref : undefined;
+    const head =
+      repo.git.refs.get(`refs/heads/${ref ?? repo.default_branch}`) ??
+      (ref && repo.git.commits.has(ref) ? ref : undefined);
+    const commit = head ? repo.git.commits.get(head) : undefined;
+    const blobSha = commit
+      ? repo.git.trees.get(commit.tree)?.[filePath]
+      : undefined;
+    const content = blobSha ? repo.git.blobs.get(blobSha) : undefined;
+    if (!blobSha || !content) {
+      notFound(res);
+      return;
+    }
+    res.setHeader('etag', `"${blobSha}"`);
+    if (String(req.headers.accept ?? '').includes('raw')) {
+      res.type('application/vnd.github.v3.raw').send(content);
+      return;
+    }
+    res.json({
+      type: 'file',
+      encoding: 'base64',
+      size: content.length,
+      name: filePath.split('/').pop(),
+      path: filePath,
+      sha: blobSha,
+      content: content.toString('base64'),
+    });
+  });
+
   // Git Data API. A repository without commits answers 409, as GitHub does.
   const git = express.Router({ mergeParams: true });
   git.use((req: Request, res: Response, next: NextFunction) => {
