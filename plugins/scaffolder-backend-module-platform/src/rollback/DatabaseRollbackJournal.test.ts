@@ -180,6 +180,24 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
     expect(await journal.listUnsettledTaskIds()).toEqual(['task-1']);
   });
 
+  it('reads a task time without a zone as UTC, whatever the local zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      await journal.recordIntent(intent);
+      // The scaffolder's API on SQLite answers createdAt in this form.
+      await journal.updateRun('task-1', {
+        status: 'processing',
+        createdAt: '2026-02-01 10:00:00',
+      });
+      expect((await journal.getRun('task-1')).createdAt).toBe(
+        '2026-02-01T10:00:00.000Z',
+      );
+    } finally {
+      process.env.TZ = zone;
+    }
+  });
+
   it('serves runs newest first without the private ownership facts', async () => {
     await journal.recordIntent({ ...intent, taskId: 'old' });
     await journal.updateRun('old', {

@@ -61,7 +61,8 @@ type RunRow = {
 
 /**
  * SQLite hands timestamps back as numbers or as UTC strings without a zone,
- * PostgreSQL as Date objects; the API always speaks ISO 8601.
+ * PostgreSQL as Date objects, and the scaffolder's task API passes on its
+ * own database's format; the API always speaks ISO 8601.
  */
 function toIso(value: Date | string | number): string {
   if (value instanceof Date) {
@@ -265,7 +266,9 @@ export class DatabaseRollbackJournal implements RollbackJournal {
         status: facts.status,
         ...(facts.templateRef ? { template_ref: facts.templateRef } : {}),
         ...(facts.createdBy ? { created_by: facts.createdBy } : {}),
-        ...(facts.createdAt ? { created_at: new Date(facts.createdAt) } : {}),
+        ...(facts.createdAt
+          ? { created_at: new Date(toIso(facts.createdAt)) }
+          : {}),
         updated_at: new Date(),
       });
   }
