@@ -102,7 +102,8 @@ const template: TemplateEntityV1beta3 = {
         input: {
           namespace: '${{ steps.namespace.output.namespace }}',
           manifests: [exampleManifests.deployment, exampleManifests.service],
-          timeoutSeconds: 1,
+          // Long enough to cancel the run while it waits for the rollout.
+          timeoutSeconds: "${{ 60 if parameters.failAt == 'cancel' else 1 }}",
         },
       },
       {
@@ -160,6 +161,10 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
     await cluster?.close();
   });
 
+  beforeEach(() => {
+    cluster.settings.deploymentAvailableAfterMs = 20;
+  });
+
   const auth = mockCredentials.user.header();
 
   async function runToEnd(values: Record<string, string>) {
@@ -201,6 +206,29 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
     }
   }
 
+  it('removes everything when the run is cancelled while it waits for the rollout', async () => {
+    cluster.settings.deploymentAvailableAfterMs = 'never';
+    const created = await request(backend.server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', auth)
+      .send({
+        templateRef: 'template:default/k8s-service',
+        values: { name: 'svc-cancel', failAt: 'cancel' },
+      });
+    const taskId: string = created.body.id;
+    while (!cluster.get('deployments', 'svc-cancel', 'payments')) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    await request(backend.server)
+      .post(`/api/scaffolder/v2/tasks/${taskId}/cancel`)
+      .set('Authorization', auth)
+      .expect(200);
+
+    const entries = await rolledBack(taskId);
+    expect(entries.map(e => e.state)).toEqual(Array(5).fill('rolled_back'));
+    expect(cluster.get('namespaces', undefined, 'svc-cancel')).toBeUndefined();
+  });
+
   const namespaces = () =>
     cluster
       .list('namespaces')
@@ -233,8 +261,9 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
   ])(
     'removes everything the run created when it fails at the $position step',
     async ({ position, name, journaled }) => {
-      cluster.settings.deploymentAvailableAfterMs =
-        position === 'apply' ? 'never' : 20;
+      if (position === 'apply') {
+        cluster.settings.deploymentAvailableAfterMs = 'never';
+      }
       const before = namespaces();
       const { taskId, status } = await runToEnd({ name, failAt: position });
       expect(status).toBe('failed');
