@@ -91,6 +91,8 @@ export interface GithubRepo {
     blobs: Map<string, Buffer>;
     /** Tree sha -> path -> blob sha. */
     trees: Map<string, Record<string, string>>;
+    /** Tree sha -> path -> file mode (`100644`, `100755`). */
+    modes: Map<string, Record<string, string>>;
     commits: Map<string, GithubGitCommit>;
     refs: Map<string, string>;
   };
@@ -120,6 +122,12 @@ export interface LocalGithubApiServer {
   listRepos(): GithubRepo[];
   /** The files of a branch's head commit, path -> UTF-8 content. */
   files(owner: string, name: string, branch?: string): Record<string, string>;
+  /** The file modes of a branch's head commit, path -> `100644` or `100755`. */
+  fileModes(
+    owner: string,
+    name: string,
+    branch?: string,
+  ): Record<string, string>;
   /** Stores a repository as if someone else had created it before the test. */
   seedRepo(
     owner: string,
@@ -186,6 +194,7 @@ export async function startGithubApiServer(
       git: {
         blobs: new Map(),
         trees: new Map(),
+        modes: new Map(),
         commits: new Map(),
         refs: new Map(),
       },
@@ -194,13 +203,18 @@ export async function startGithubApiServer(
     };
   }
 
-  function storeTree(repo: GithubRepo, files: Record<string, string>): string {
+  function storeTree(
+    repo: GithubRepo,
+    files: Record<string, string>,
+    modes: Record<string, string>,
+  ): string {
     const sorted = Object.keys(files)
       .sort()
-      .map(p => `${p}\0${files[p]}`)
+      .map(p => `${modes[p]} ${p}\0${files[p]}`)
       .join('\n');
     const sha = gitSha('tree', Buffer.from(sorted));
     repo.git.trees.set(sha, { ...files });
+    repo.git.modes.set(sha, { ...modes });
     return sha;
   }
 
@@ -220,7 +234,11 @@ export async function startGithubApiServer(
     const readme = Buffer.from(`# ${repo.name}\n`);
     const blob = gitSha('blob', readme);
     repo.git.blobs.set(blob, readme);
-    const tree = storeTree(repo, { 'README.md': blob });
+    const tree = storeTree(
+      repo,
+      { 'README.md': blob },
+      { 'README.md': '100644' },
+    );
     const commit = storeCommit(repo, {
       message: 'Initial commit',
       tree,
@@ -466,13 +484,7 @@ export async function startGithubApiServer(
     }
     const filePath = (req.params as Record<string, string>)[0];
     const ref = typeof req.query.ref === 'string' ? req.query.ref : undefined;
-    const head =
-      repo.git.refs.get(`refs/heads/${ref ?? repo.default_branch}`) ??
-      (ref && repo.git.commits.has(ref) ? ref : undefined);
-    const commit = head ? repo.git.commits.get(head) : undefined;
-    const blobSha = commit
-      ? repo.git.trees.get(commit.tree)?.[filePath]
-      : undefined;
+    const blobSha = headTree(repo, ref)?.files[filePath];
     const content = blobSha ? repo.git.blobs.get(blobSha) : undefined;
     if (!blobSha || !content) {
       notFound(res);
@@ -535,7 +547,16 @@ export async function startGithubApiServer(
       return;
     }
     const files = { ...base };
+    const modes = {
+      ...(req.body?.base_tree ? repo.git.modes.get(req.body.base_tree) : {}),
+    };
     for (const entry of req.body?.tree ?? []) {
+      const mode = entry.mode ?? '100644';
+      if (!['100644', '100755'].includes(mode)) {
+        validationFailed(res, 'tree.mode');
+        return;
+      }
+      modes[entry.path] = mode;
       if (typeof entry.content === 'string') {
         const content = Buffer.from(entry.content);
         const sha = gitSha('blob', content);
@@ -548,7 +569,7 @@ export async function startGithubApiServer(
         return;
       }
     }
-    const sha = storeTree(repo, files);
+    const sha = storeTree(repo, files, modes);
     res.status(201).json({ sha, url: `${repo.url}/git/trees/${sha}` });
   });
 
@@ -655,6 +676,25 @@ export async function startGithubApiServer(
   app.use('/repos/:owner/:repo/git', git);
   app.use((_req, res) => notFound(res));
 
+  /** The tree at a branch (default: the default branch) or commit sha. */
+  function headTree(repo: GithubRepo | undefined, ref?: string) {
+    if (!repo) {
+      return undefined;
+    }
+    const head =
+      repo.git.refs.get(`refs/heads/${ref ?? repo.default_branch}`) ??
+      (ref && repo.git.commits.has(ref) ? ref : undefined);
+    const commit = head ? repo.git.commits.get(head) : undefined;
+    if (!commit) {
+      return undefined;
+    }
+    return {
+      repo,
+      files: repo.git.trees.get(commit.tree) ?? {},
+      modes: repo.git.modes.get(commit.tree) ?? {},
+    };
+  }
+
   const httpServer: Server = await new Promise(resolve => {
     const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
   });
@@ -675,18 +715,16 @@ export async function startGithubApiServer(
     getRepo: (owner, name) => repos.get(key(owner, name)),
     listRepos: () => [...repos.values()],
     files(owner, name, branch) {
-      const repo = repos.get(key(owner, name));
-      const head = repo?.git.refs.get(
-        `refs/heads/${branch ?? repo.default_branch}`,
-      );
-      const commit = head ? repo!.git.commits.get(head) : undefined;
-      const tree = commit ? repo!.git.trees.get(commit.tree) ?? {} : {};
+      const head = headTree(repos.get(key(owner, name)), branch);
       return Object.fromEntries(
-        Object.entries(tree).map(([p, sha]) => [
+        Object.entries(head?.files ?? {}).map(([p, sha]) => [
           p,
-          repo!.git.blobs.get(sha)!.toString('utf-8'),
+          head!.repo.git.blobs.get(sha)!.toString('utf-8'),
         ]),
       );
+    },
+    fileModes(owner, name, branch) {
+      return { ...headTree(repos.get(key(owner, name)), branch)?.modes };
     },
     seedRepo(owner, name, fields) {
       const repo = makeRepo(owner, name, fields);

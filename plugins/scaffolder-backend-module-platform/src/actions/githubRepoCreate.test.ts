@@ -2,6 +2,8 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { Knex } from 'knex';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { createSqliteDatabase } from '../__testUtils__/database';
 import { LocalGithubApiServer } from 'local-targets';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
@@ -122,6 +124,16 @@ describe('platform:github:repo:create', () => {
         marker: MARKER,
         repoId: repo.id,
       },
+    });
+  });
+
+  it('keeps executable scripts executable', async () => {
+    await fs.chmod(path.join(workspace.path, 'src/index.ts'), 0o755);
+    await action().handler(context({}));
+    expect(server.fileModes('acme', 'payments')).toEqual({
+      'catalog-info.yaml': '100644',
+      'docs/index.md': '100644',
+      'src/index.ts': '100755',
     });
   });
 

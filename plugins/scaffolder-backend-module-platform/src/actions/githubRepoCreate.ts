@@ -58,21 +58,29 @@ type CreatedRepo = {
   initialBranch: string;
 };
 
-async function readTree(
-  root: string,
-): Promise<{ path: string; content: string }[]> {
+/** A workspace file for the first commit, content in base64. */
+type WorkspaceFile = {
+  path: string;
+  content: string;
+  mode: '100644' | '100755';
+};
+
+async function readTree(root: string): Promise<WorkspaceFile[]> {
   const entries = await fs.readdir(root, {
     recursive: true,
     withFileTypes: true,
   });
-  const files = [];
+  const files: WorkspaceFile[] = [];
   for (const entry of entries) {
     const full = path.join(entry.parentPath, entry.name);
     const rel = path.relative(root, full).split(path.sep).join('/');
     if (entry.isFile() && !rel.split('/').includes('.git')) {
+      // Scripts such as gradlew must stay executable in the repository.
+      const executable = ((await fs.stat(full)).mode & 0o111) !== 0;
       files.push({
         path: rel,
         content: (await fs.readFile(full)).toString('base64'),
+        mode: executable ? '100755' : '100644',
       });
     }
   }
@@ -500,7 +508,7 @@ async function pushFirstCommit(options: {
   client: Octokit;
   owner: string;
   repo: string;
-  files: { path: string; content: string }[];
+  files: WorkspaceFile[];
   message: string;
   initialBranch: string;
   defaultBranch: string;
@@ -520,8 +528,12 @@ async function pushFirstCommit(options: {
       client.git.getRef({ owner, repo, ref: `heads/${options.initialBranch}` }),
     { ...retryOptions, retryStatuses: [404] },
   );
-  const tree: { path: string; mode: '100644'; type: 'blob'; sha: string }[] =
-    [];
+  const tree: {
+    path: string;
+    mode: WorkspaceFile['mode'];
+    type: 'blob';
+    sha: string;
+  }[] = [];
   for (const file of files) {
     const blob = await call(() =>
       client.git.createBlob({
@@ -531,7 +543,12 @@ async function pushFirstCommit(options: {
         encoding: 'base64',
       }),
     );
-    tree.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.sha });
+    tree.push({
+      path: file.path,
+      mode: file.mode,
+      type: 'blob',
+      sha: blob.sha,
+    });
   }
   const { sha: treeSha } = await call(() =>
     client.git.createTree({ owner, repo, tree }),
