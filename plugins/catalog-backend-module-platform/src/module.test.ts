@@ -136,15 +136,24 @@ describe('the platform catalog and search modules on the examples', () => {
     });
     server = backend.server;
 
-    // web-shop is processed last in its file and depends on checkout, so once
-    // both carry their relations, every example has been stitched.
+    // An entity shows an inverse relation only once the entity that declared
+    // it has been processed and both have been stitched, so these cover every
+    // example that the assertions below read.
+    const settled: Array<[string, string]> = [
+      ['component/default/payments', 'dependencyOf'],
+      ['component/default/web-shop', 'dependsOn'],
+      ['component/default/legacy-invoices', 'dependencyOf'],
+      ['resource/default/orders-backups', 'dependencyOf'],
+      ['group/default/team-checkout', 'ownerOf'],
+    ];
     await eventually(async () => {
-      const payments = await getEntity('component/default/payments');
-      const webShop = await getEntity('component/default/web-shop');
-      return payments?.relations?.some(r => r.type === 'dependencyOf') &&
-        webShop?.relations?.some(r => r.type === 'dependsOn')
-        ? true
-        : undefined;
+      for (const [ref, relationType] of settled) {
+        const entity = await getEntity(ref);
+        if (!entity?.relations?.some(r => r.type === relationType)) {
+          return undefined;
+        }
+      }
+      return true;
     });
   }, 60_000);
 
@@ -174,6 +183,25 @@ describe('the platform catalog and search modules on the examples', () => {
         { type: 'dependencyOf', targetRef: 'component:default/checkout' },
       ]),
     );
+  });
+
+  it('gives Resources typed dependencies and an optional lifecycle', async () => {
+    const ordersDb = await getEntity('resource/default/orders-db');
+
+    expect(ordersDb?.relations).toEqual(
+      expect.arrayContaining([
+        { type: 'dependsOn', targetRef: 'resource:default/orders-backups' },
+      ]),
+    );
+    expect(ordersDb?.spec?.dependencies).toEqual([
+      {
+        target: 'resource:default/orders-backups',
+        type: 'data',
+        critical: false,
+      },
+    ]);
+    const backups = await getEntity('resource/default/orders-backups');
+    expect(backups?.spec?.lifecycle).toBeUndefined();
   });
 
   it('types a plain dependsOn as a non-critical runtime dependency', async () => {
