@@ -10,7 +10,7 @@ async function main() {
   process.stdout.write(
     [
       'LOCAL TARGETS (not real GitHub, not a real cluster):',
-      `  GitHub REST API  ${targets.github.url}  (repositories live in memory)`,
+      `  GitHub REST API  ${targets.githubUrl}  (repositories live in memory)`,
       `  Kubernetes API   ${targets.kubernetes.url}  (objects live in memory)`,
       `  Control API      ${targets.controlUrl}  (POST /kubernetes/fail-next or /github/fail-next to watch a rollback)`,
       'Everything is lost when this process stops. Ctrl-C to stop.',

@@ -22,7 +22,7 @@ describe('startLocalTargets', () => {
 
   it('serves GitHub for the configured token, with github.com web links', async () => {
     const response = await fetch(
-      `${targets.github.url}/orgs/example-org/repos`,
+      `${targets.githubUrl}/orgs/example-org/repos`,
       {
         method: 'POST',
         headers: {
@@ -39,7 +39,7 @@ describe('startLocalTargets', () => {
   });
 
   it('refuses GitHub requests with any other token', async () => {
-    const response = await fetch(`${targets.github.url}/user`, {
+    const response = await fetch(`${targets.githubUrl}/user`, {
       headers: { authorization: 'token something-else' },
     });
     expect(response.status).toBe(401);
@@ -80,8 +80,8 @@ describe('startLocalTargets', () => {
     });
     expect(fail.status).toBe(204);
     const headers = { authorization: `token ${LOCAL_TARGETS.github.token}` };
-    const first = await fetch(`${targets.github.url}/user`, { headers });
-    const second = await fetch(`${targets.github.url}/user`, { headers });
+    const first = await fetch(`${targets.githubUrl}/user`, { headers });
+    const second = await fetch(`${targets.githubUrl}/user`, { headers });
     expect([first.status, second.status]).toEqual([502, 200]);
   });
 
@@ -96,5 +96,37 @@ describe('startLocalTargets', () => {
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(status);
+  });
+
+  it('serves the files of a repository through the contents API, as the catalog reads them', async () => {
+    const headers = {
+      authorization: `token ${LOCAL_TARGETS.github.token}`,
+      'content-type': 'application/json',
+    };
+    const created = await fetch(`${targets.githubUrl}/orgs/example-org/repos`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'ledger', auto_init: true }),
+    });
+    expect(created.status).toBe(201);
+    const contents = (path: string, extra: Record<string, string> = {}) =>
+      fetch(
+        `${targets.githubUrl}/repos/example-org/ledger/contents/${path}?ref=main`,
+        {
+          headers: { ...headers, ...extra },
+        },
+      );
+
+    const raw = await contents('README.md', {
+      accept: 'application/vnd.github.v3.raw',
+    });
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toBe('# ledger\n');
+    const json = await (await contents('README.md')).json();
+    expect(Buffer.from(json.content, 'base64').toString()).toBe('# ledger\n');
+    expect((await contents('catalog-info.yaml')).status).toBe(404);
+    expect(
+      (await contents('README.md', { authorization: 'token nope' })).status,
+    ).toBe(401);
   });
 });
