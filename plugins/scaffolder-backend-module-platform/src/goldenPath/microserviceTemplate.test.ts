@@ -364,6 +364,13 @@ describe('microservice golden path template', () => {
     const entity = yaml.parse(
       fs.readFileSync(path.join(dir, 'catalog-info.yaml'), 'utf8'),
     );
+    expect(entity.metadata.annotations).toMatchObject({
+      'github.com/project-slug': 'example-org/payments-python',
+      'platform.internal/repository-url':
+        'https://github.com/example-org/payments-python',
+      'backstage.io/kubernetes-id': 'payments-python',
+      'backstage.io/kubernetes-namespace': 'payments-python',
+    });
     expect(entity.metadata.description).toBe(
       'Takes payments: a "python" service.',
     );
