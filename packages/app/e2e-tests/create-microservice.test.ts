@@ -1,0 +1,194 @@
+import { test, expect, Page, APIRequestContext } from '@playwright/test';
+
+/**
+ * The golden path in a real browser against the local targets that the start
+ * command runs (loopback GitHub on :7070, Kubernetes on :7071, their control
+ * API on :7072; see packages/local-targets/src/localTargets.ts).
+ */
+const GITHUB_API = 'http://127.0.0.1:7070';
+const KUBERNETES_API = 'https://127.0.0.1:7071';
+const CONTROL_API = 'http://127.0.0.1:7072';
+const GITHUB_TOKEN = 'local-targets-github-token';
+const KUBERNETES_TOKEN = 'local-targets-kubernetes-token';
+
+// Unique per run, so that a local-targets process that lives across test
+// runs never holds a repository of the same name.
+const suffix = Date.now().toString(36);
+
+async function fillTheForm(
+  page: Page,
+  options: {
+    name: string;
+    language: string;
+    exposePublic: boolean;
+    reviewScreenshot?: string;
+  },
+) {
+  await page.goto('/create');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByText('Microservice (golden path)')).toBeVisible();
+  await page.goto('/create/templates/default/microservice');
+
+  await page.getByLabel('Service name').fill(options.name);
+  await page.getByLabel('Description').fill('Takes card payments.');
+  await page.getByLabel('Language').click();
+  await page.getByRole('option', { name: options.language }).click();
+  // The picker lists groups by their title.
+  await page.getByLabel('Owner').fill('Payments');
+  await page
+    .getByRole('option', { name: /Payments/ })
+    .first()
+    .click();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  if (options.exposePublic) {
+    await page.getByLabel('Expose publicly').check();
+  }
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByLabel('Depends on').fill('checkout');
+  await page
+    .getByRole('option', { name: /checkout/i })
+    .first()
+    .click();
+  await page.getByLabel(/Critical/).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await expect(page.getByLabel('GitHub organisation')).toHaveValue(
+    'example-org',
+  );
+  await page.getByRole('button', { name: 'Review' }).click();
+  if (options.reviewScreenshot) {
+    await page.screenshot({ path: options.reviewScreenshot, fullPage: true });
+  }
+  await page.getByRole('button', { name: 'Create' }).click();
+}
+
+/** The status a local target answers for a resource: 200 or 404. */
+async function statusOf(
+  request: APIRequestContext,
+  url: string,
+  token: string,
+): Promise<number> {
+  const response = await request.get(url, {
+    headers: { authorization: `Bearer ${token}` },
+    // The loopback Kubernetes API has a new self-signed certificate per start.
+    ignoreHTTPSErrors: true,
+  });
+  return response.status();
+}
+
+const repoUrl = (name: string) => `${GITHUB_API}/repos/example-org/${name}`;
+const namespaceUrl = (name: string) =>
+  `${KUBERNETES_API}/api/v1/namespaces/${name}`;
+
+test('a guest creates a microservice on the Create page and opens its entity page', async ({
+  page,
+  request,
+}) => {
+  const name = `payments-${suffix}`;
+  await fillTheForm(page, {
+    name,
+    language: 'Node.js',
+    exposePublic: true,
+    reviewScreenshot: 'test-results/screenshots/create-microservice-review.png',
+  });
+
+  for (const step of [
+    'Render the service',
+    'Create the repository',
+    'Create the namespace',
+    'Deploy',
+    'Register in the catalog',
+  ]) {
+    await expect(page.getByText(step, { exact: true })).toBeVisible();
+  }
+  await expect(page.getByRole('link', { name: 'Repository' })).toHaveAttribute(
+    'href',
+    `https://github.com/example-org/${name}`,
+    { timeout: 120_000 },
+  );
+  await expect(page.getByRole('link', { name: 'Service URL' })).toHaveAttribute(
+    'href',
+    `https://${name}.apps.example.com/`,
+  );
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-completed.png',
+    fullPage: true,
+  });
+  expect(await statusOf(request, repoUrl(name), GITHUB_TOKEN)).toBe(200);
+  expect(await statusOf(request, namespaceUrl(name), KUBERNETES_TOKEN)).toBe(
+    200,
+  );
+
+  await page.getByRole('link', { name: 'Open in catalog' }).click();
+  // The catalog processes a registered location in the background: the page
+  // may come before the entity does.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('heading', { name })).toBeVisible({
+      timeout: 2_000,
+    });
+    await expect(page.getByText('Entity not found')).toHaveCount(0);
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByText('team-payments').first()).toBeVisible();
+  await expect(page.getByText('checkout').first()).toBeVisible();
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-entity.png',
+    fullPage: true,
+  });
+});
+
+test('a failed deployment shows the failure and the rollback, and leaves nothing behind', async ({
+  page,
+  request,
+}) => {
+  const name = `ledger-${suffix}`;
+  // The cluster rejects the next Deployment write as invalid (never retried).
+  const fault = await request.post(`${CONTROL_API}/kubernetes/fail-next`, {
+    data: {
+      count: 1,
+      status: 422,
+      method: 'PATCH',
+      pathIncludes: '/deployments/',
+      writesOnly: true,
+    },
+  });
+  expect(fault.status()).toBe(204);
+
+  await fillTheForm(page, { name, language: 'Go', exposePublic: false });
+
+  await expect(
+    page.getByText(/Could not create Deployment/).first(),
+  ).toBeVisible({
+    timeout: 120_000,
+  });
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-failed.png',
+    fullPage: true,
+  });
+
+  // The stock run page stops streaming the log when the run ends; the
+  // rollback that follows is on the platform's Runs page, per resource.
+  const taskId = page.url().split('/create/tasks/')[1];
+  const resources = page.getByRole('table', {
+    name: `Resources of task ${taskId}`,
+  });
+  await expect(async () => {
+    await page.goto('/platform/runs');
+    for (const kind of ['github:repository', 'kubernetes:namespace']) {
+      await expect(
+        resources.getByRole('row').filter({ hasText: kind }),
+      ).toContainText('rolled back', { timeout: 2_000 });
+    }
+  }).toPass({ timeout: 60_000 });
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-rolled-back.png',
+    fullPage: true,
+  });
+
+  expect(await statusOf(request, repoUrl(name), GITHUB_TOKEN)).toBe(404);
+  // Namespace deletion is asynchronous: Terminating first, then gone.
+  await expect
+    .poll(() => statusOf(request, namespaceUrl(name), KUBERNETES_TOKEN))
+    .toBe(404);
+});
