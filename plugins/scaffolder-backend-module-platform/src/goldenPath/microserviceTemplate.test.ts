@@ -116,6 +116,27 @@ async function probeHealth(
   }
 }
 
+/** What the Create page sends for a service of this language. */
+function formValues(language: Language, exposePublic: boolean) {
+  return {
+    service_name: `payments-${language}`,
+    description: `Takes payments: a "${language}" service.`,
+    language,
+    owner: 'group:default/team-payments',
+    lifecycle: 'experimental',
+    expose_public: exposePublic,
+    github_org: 'example-org',
+    dependencies: [
+      {
+        target: 'component:default/ledger-api',
+        type: 'runtime',
+        critical: true,
+      },
+      { target: 'resource:default/orders-db', type: 'data', critical: false },
+    ],
+  };
+}
+
 describe('microservice golden path template', () => {
   let backend: DryRunBackend;
   let cluster: LocalKubernetesApiServer;
@@ -130,27 +151,7 @@ describe('microservice golden path template', () => {
     }
     const result = await backend.dryRun({
       template,
-      values: {
-        service_name: `payments-${language}`,
-        description: `Takes payments: a "${language}" service.`,
-        language,
-        owner: 'group:default/team-payments',
-        lifecycle: 'experimental',
-        expose_public: exposePublic,
-        github_org: 'example-org',
-        dependencies: [
-          {
-            target: 'component:default/ledger-api',
-            type: 'runtime',
-            critical: true,
-          },
-          {
-            target: 'resource:default/orders-db',
-            type: 'data',
-            critical: false,
-          },
-        ],
-      },
+      values: formValues(language, exposePublic),
       directoryContents: readDirectoryContents(TEMPLATE_DIR),
     });
     const dir = path.join(workDir, key);
@@ -213,6 +214,27 @@ describe('microservice golden path template', () => {
           url: `http://payments-${language}.payments-${language}.svc.cluster.local`,
         },
       ]);
+    },
+    60_000,
+  );
+
+  it.each([
+    ['service_name', 'Payments API'],
+    ['service_name', '9lives'],
+    ['service_name', 'x'.repeat(64)],
+    ['language', 'rust'],
+    ['lifecycle', 'someday'],
+    ['github_org', 'example org'],
+  ])(
+    'refuses %s %j before any step runs',
+    async (field, value) => {
+      await expect(
+        backend.dryRun({
+          template,
+          values: { ...formValues('go', false), [field]: value },
+          directoryContents: readDirectoryContents(TEMPLATE_DIR),
+        }),
+      ).rejects.toThrow(/^Dry run answered 400/);
     },
     60_000,
   );
