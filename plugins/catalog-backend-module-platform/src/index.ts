@@ -13,4 +13,6 @@ export {
 } from './processor/LifecycleProcessor';
 export { TypedDependencyProcessor } from './processor/TypedDependencyProcessor';
 export { OwnershipProcessor } from './processor/OwnershipProcessor';
+export { PlatformEntityProcessor } from './processor/PlatformEntityProcessor';
+export { SynchronousEntityProcessor } from './processor/SynchronousEntityProcessor';
 export { platformEntityTransformer } from './search/platformEntityTransformer';

@@ -3,9 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { LifecycleProcessor } from './processor/LifecycleProcessor';
-import { OwnershipProcessor } from './processor/OwnershipProcessor';
-import { TypedDependencyProcessor } from './processor/TypedDependencyProcessor';
+import { PlatformEntityProcessor } from './processor/PlatformEntityProcessor';
 
 /**
  * Adds the platform's lifecycle, typed dependency and ownership rules to the
@@ -23,11 +21,7 @@ export const catalogModulePlatform = createBackendModule({
         catalog: catalogProcessingExtensionPoint,
       },
       async init({ catalog, config }) {
-        catalog.addProcessor(
-          LifecycleProcessor.fromConfig(config),
-          new TypedDependencyProcessor(),
-          new OwnershipProcessor(),
-        );
+        catalog.addProcessor(PlatformEntityProcessor.fromConfig(config));
       },
     });
   },

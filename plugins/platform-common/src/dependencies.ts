@@ -60,6 +60,89 @@ function toFullRef(
   }
 }
 
+// Messages name the entity; the ref is built only when there is a problem,
+// because the catalog runs this for every entity on every processing pass.
+function itemPath(entity: Entity, index: number): string {
+  return `spec.dependencies[${index}] of ${stringifyEntityRef(entity)}`;
+}
+
+/** Validates one item of spec.dependencies, adding a sentence per problem. */
+function parseItem(
+  entity: Entity,
+  item: unknown,
+  index: number,
+  problems: string[],
+): TypedDependency | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    problems.push(
+      `${itemPath(
+        entity,
+        index,
+      )} must be an object with target, type and critical, got ${JSON.stringify(
+        item,
+      )}`,
+    );
+    return undefined;
+  }
+  const fields = item as Record<string, unknown>;
+  const before = problems.length;
+
+  // A misspelt key such as "critcal" would otherwise quietly make a critical
+  // dependency non-critical.
+  for (const key of Object.keys(fields)) {
+    if (!ITEM_KEYS.includes(key)) {
+      problems.push(
+        `${itemPath(
+          entity,
+          index,
+        )} has the unknown key "${key}"; allowed keys are ${ITEM_KEYS.join(
+          ', ',
+        )}`,
+      );
+    }
+  }
+
+  const target =
+    typeof fields.target === 'string'
+      ? toFullRef(fields.target, entity.metadata.namespace)
+      : undefined;
+  if (!target) {
+    problems.push(
+      `${itemPath(entity, index)} has the target ${JSON.stringify(
+        fields.target,
+      )}, which is not an entity ref with a kind such as component:payments`,
+    );
+  }
+
+  const type = fields.type ?? 'runtime';
+  if (!isDependencyType(type)) {
+    problems.push(
+      `${itemPath(entity, index)} has the type ${JSON.stringify(
+        type,
+      )}; allowed types are ${DEPENDENCY_TYPES.join(', ')}`,
+    );
+  }
+
+  const critical = fields.critical ?? false;
+  if (typeof critical !== 'boolean') {
+    problems.push(
+      `${itemPath(entity, index)} has critical set to ${JSON.stringify(
+        critical,
+      )}; allowed values are true and false`,
+    );
+  }
+
+  if (
+    problems.length > before ||
+    !target ||
+    !isDependencyType(type) ||
+    typeof critical !== 'boolean'
+  ) {
+    return undefined;
+  }
+  return { target, type, critical };
+}
+
 /**
  * Reads the typed dependencies of an entity, validating every item of
  * `spec.dependencies` and adding each plain `spec.dependsOn` entry as a
@@ -71,7 +154,6 @@ function toFullRef(
  * @public
  */
 export function parseTypedDependencies(entity: Entity): ParsedDependencies {
-  const entityRef = stringifyEntityRef(entity);
   const namespace = entity.metadata.namespace;
   const declared = entity.spec?.dependencies;
   const dependencies: TypedDependency[] = [];
@@ -79,80 +161,32 @@ export function parseTypedDependencies(entity: Entity): ParsedDependencies {
 
   if (declared !== undefined && !Array.isArray(declared)) {
     problems.push(
-      `spec.dependencies of ${entityRef} must be a list of { target, type, critical } items, got ${JSON.stringify(
+      `spec.dependencies of ${stringifyEntityRef(
+        entity,
+      )} must be a list of { target, type, critical } items, got ${JSON.stringify(
         declared,
       )}`,
     );
   }
 
   const items: unknown[] = Array.isArray(declared) ? declared : [];
-  items.forEach((item, index) => {
-    const at = `spec.dependencies[${index}] of ${entityRef}`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      problems.push(
-        `${at} must be an object with target, type and critical, got ${JSON.stringify(
-          item,
-        )}`,
-      );
-      return;
+  for (const [index, item] of items.entries()) {
+    const dependency = parseItem(entity, item, index, problems);
+    if (!dependency) {
+      continue;
     }
-    const fields = item as Record<string, unknown>;
-    const itemProblems: string[] = [];
-
-    // A misspelt key such as "critcal" would otherwise quietly make a
-    // critical dependency non-critical.
-    for (const key of Object.keys(fields)) {
-      if (!ITEM_KEYS.includes(key)) {
-        itemProblems.push(
-          `${at} has the unknown key "${key}"; allowed keys are ${ITEM_KEYS.join(
-            ', ',
-          )}`,
-        );
-      }
-    }
-
-    const target =
-      typeof fields.target === 'string'
-        ? toFullRef(fields.target, namespace)
-        : undefined;
-    if (!target) {
-      itemProblems.push(
-        `${at} has the target ${JSON.stringify(
-          fields.target,
-        )}, which is not an entity ref with a kind such as component:payments`,
-      );
-    }
-
-    const type = fields.type ?? 'runtime';
-    if (!isDependencyType(type)) {
-      itemProblems.push(
-        `${at} has the type ${JSON.stringify(
-          type,
-        )}; allowed types are ${DEPENDENCY_TYPES.join(', ')}`,
-      );
-    }
-
-    const critical = fields.critical ?? false;
-    if (typeof critical !== 'boolean') {
-      itemProblems.push(
-        `${at} has critical set to ${JSON.stringify(
-          critical,
-        )}; allowed values are true and false`,
-      );
-    }
-
-    if (itemProblems.length > 0 || !target || !isDependencyType(type)) {
-      problems.push(...itemProblems);
-      return;
-    }
+    const { target, type } = dependency;
     if (dependencies.some(d => d.target === target && d.type === type)) {
       problems.push(
-        `${at} declares the ${type} dependency on ${target} a second time`,
+        `${itemPath(
+          entity,
+          index,
+        )} declares the ${type} dependency on ${target} a second time`,
       );
-      return;
+      continue;
     }
-    dependencies.push({ target, type, critical: critical as boolean });
-  });
+    dependencies.push(dependency);
+  }
 
   const plain = entity.spec?.dependsOn;
   for (const value of Array.isArray(plain) ? plain : []) {

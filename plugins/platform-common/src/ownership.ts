@@ -61,15 +61,12 @@ export interface ParsedOwnership {
   problems: string[];
 }
 
+// Only http(s): the frontend renders these as links, and a javascript: or
+// data: URL there would run in the user's session.
+const WEB_URL_START = /^https?:\/\//i;
+
 function isWebUrl(value: string): boolean {
-  try {
-    // Only http(s): the frontend renders these as links, and a javascript:
-    // or data: URL there would run in the user's session.
-    const { protocol } = new URL(value);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
+  return WEB_URL_START.test(value) && URL.canParse(value);
 }
 
 /**

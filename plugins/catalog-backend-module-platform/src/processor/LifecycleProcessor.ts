@@ -3,11 +3,11 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
-  CatalogProcessor,
   CatalogProcessorEmit,
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import { DEFAULT_LIFECYCLES } from '@internal/plugin-platform-common';
+import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 const CONFIG_KEY = 'platform.catalog.lifecycles';
 
@@ -44,7 +44,7 @@ export function readLifecycles(config: Config): string[] {
  *
  * @public
  */
-export class LifecycleProcessor implements CatalogProcessor {
+export class LifecycleProcessor extends SynchronousEntityProcessor {
   static fromConfig(config: Config): LifecycleProcessor {
     return new LifecycleProcessor({ lifecycles: readLifecycles(config) });
   }
@@ -53,6 +53,7 @@ export class LifecycleProcessor implements CatalogProcessor {
   private readonly allowed: string;
 
   constructor(options: { lifecycles: string[] }) {
+    super();
     this.lifecycles = new Set(options.lifecycles);
     this.allowed = options.lifecycles.join(', ');
   }
@@ -61,11 +62,11 @@ export class LifecycleProcessor implements CatalogProcessor {
     return 'LifecycleProcessor';
   }
 
-  async postProcessEntity(
+  apply(
     entity: Entity,
     location: LocationSpec,
     emit: CatalogProcessorEmit,
-  ): Promise<Entity> {
+  ): Entity {
     const lifecycle = entity.spec?.lifecycle;
     // The stock model requires a lifecycle on Components and APIs only, so on
     // a Resource it is checked when present.

@@ -1,7 +1,6 @@
 import { Entity, EntityLink } from '@backstage/catalog-model';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
-  CatalogProcessor,
   CatalogProcessorEmit,
   processingResult,
 } from '@backstage/plugin-catalog-node';
@@ -9,6 +8,7 @@ import {
   OWNERSHIP_ANNOTATIONS,
   parseOwnership,
 } from '@internal/plugin-platform-common';
+import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 /**
  * Validates the ownership annotations (on-call, documentation and repository
@@ -17,16 +17,16 @@ import {
  *
  * @public
  */
-export class OwnershipProcessor implements CatalogProcessor {
+export class OwnershipProcessor extends SynchronousEntityProcessor {
   getProcessorName(): string {
     return 'OwnershipProcessor';
   }
 
-  async postProcessEntity(
+  apply(
     entity: Entity,
     location: LocationSpec,
     emit: CatalogProcessorEmit,
-  ): Promise<Entity> {
+  ): Entity {
     const { ownership, problems } = parseOwnership(entity);
     for (const problem of problems) {
       emit(processingResult.inputError(location, problem));

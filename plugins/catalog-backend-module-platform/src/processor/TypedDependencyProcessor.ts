@@ -7,11 +7,11 @@ import {
 } from '@backstage/catalog-model';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
-  CatalogProcessor,
   CatalogProcessorEmit,
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import { parseTypedDependencies } from '@internal/plugin-platform-common';
+import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 /**
  * Validates `spec.dependencies` of Components and Resources, emits the stock
@@ -23,16 +23,16 @@ import { parseTypedDependencies } from '@internal/plugin-platform-common';
  *
  * @public
  */
-export class TypedDependencyProcessor implements CatalogProcessor {
+export class TypedDependencyProcessor extends SynchronousEntityProcessor {
   getProcessorName(): string {
     return 'TypedDependencyProcessor';
   }
 
-  async postProcessEntity(
+  apply(
     entity: Entity,
     location: LocationSpec,
     emit: CatalogProcessorEmit,
-  ): Promise<Entity> {
+  ): Entity {
     // These are the kinds that have dependsOn in the stock model.
     if (entity.kind !== 'Component' && entity.kind !== 'Resource') {
       return entity;
