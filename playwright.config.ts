@@ -19,6 +19,14 @@ export default defineConfig({
   ],
   webServer: [
     {
+      // The LOCAL TARGETS of app-config.yaml: loopback GitHub and Kubernetes.
+      // Its GitHub API answers 401 without a token, which counts as ready.
+      command: 'yarn workspace local-targets start',
+      url: 'http://127.0.0.1:7070/user',
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
       command: 'yarn workspace backend start',
       url: `${backendUrl}/.backstage/health/v1/readiness`,
       reuseExistingServer: !process.env.CI,

@@ -1,5 +1,5 @@
 import express from 'express';
-import http, { Server } from 'node:http';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { LocalGithubApiServer, startGithubApiServer } from './github';
 import {
@@ -64,72 +64,6 @@ function urlOf(server: Server): string {
 }
 
 /**
- * After a run creates a repository, catalog:register makes the catalog read
- * its catalog-info.yaml through GitHub's contents API
- * (`GET /repos/{owner}/{repo}/contents/{path}`). The platform's actions never
- * call that API, so the loopback GitHub server does not speak it; this front
- * answers it from that server's repositories and passes every other request
- * through unchanged, so the golden path can run to its end locally.
- */
-function startGithubFront(
-  github: LocalGithubApiServer,
-  port: number,
-): Promise<Server> {
-  const app = express();
-  app.get('/repos/:owner/:repo/contents/*', (req, res, next) => {
-    // The server's own token check decides, as for every other call.
-    const check = http.get(
-      `${github.url}/user`,
-      { headers: { authorization: req.headers.authorization ?? '' } },
-      answer => {
-        answer.resume();
-        if (answer.statusCode !== 200) {
-          next();
-          return;
-        }
-        const { owner, repo } = req.params;
-        const file = (req.params as Record<string, string>)[0];
-        const ref =
-          typeof req.query.ref === 'string' ? req.query.ref : undefined;
-        const content = github.files(owner, repo, ref)[file];
-        if (content === undefined) {
-          res.status(404).json({
-            message: 'Not Found',
-            documentation_url:
-              'https://docs.github.com/rest/repos/contents#get-repository-content',
-            status: '404',
-          });
-        } else if (req.headers.accept?.includes('raw')) {
-          res.type('application/vnd.github.raw').send(content);
-        } else {
-          res.json({
-            type: 'file',
-            encoding: 'base64',
-            name: file.split('/').pop(),
-            path: file,
-            content: Buffer.from(content).toString('base64'),
-          });
-        }
-      },
-    );
-    check.on('error', next);
-  });
-  app.use((req, res) => {
-    const upstream = http.request(
-      `${github.url}${req.originalUrl}`,
-      { method: req.method, headers: req.headers },
-      answer => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  return listen(app, port);
-}
-
-/**
  * A loopback-only API to make the next requests to a target fail, so that a
  * browser test, or someone trying the platform, can watch a run fail and be
  * rolled back: `POST /kubernetes/fail-next` or `POST /github/fail-next` with
@@ -170,9 +104,8 @@ export async function startLocalTargets(options?: {
   const { github: gh, kubernetes: kube, control } = LOCAL_TARGETS;
   const started: Array<{ close(): Promise<void> }> = [];
   try {
-    // The server itself listens on a free port behind its front.
     const github = await startGithubApiServer({
-      port: 0,
+      port: options?.githubPort ?? gh.port,
       host: gh.host,
       orgs: [...gh.orgs],
       tokens: {
@@ -183,11 +116,6 @@ export async function startLocalTargets(options?: {
       },
     });
     started.push(github);
-    const githubFront = await startGithubFront(
-      github,
-      options?.githubPort ?? gh.port,
-    );
-    started.push({ close: () => closeServer(githubFront) });
     const kubernetes = await startKubernetesApiServer({
       port: options?.kubernetesPort ?? kube.port,
       token: kube.token,
@@ -202,7 +130,7 @@ export async function startLocalTargets(options?: {
     started.push({ close: () => closeServer(controlServer) });
     return {
       github,
-      githubUrl: urlOf(githubFront),
+      githubUrl: github.url,
       kubernetes,
       controlUrl: urlOf(controlServer),
       close: async () => {

@@ -4,7 +4,7 @@ import {
   TestCluster,
 } from '../__testUtils__/kubernetesCluster';
 import { KubernetesClient } from './client';
-import { journaledCreate } from './journaledCreate';
+import { journalIdentity, journaledCreate } from './journaledCreate';
 
 describe('journaledCreate', () => {
   let cluster: TestCluster;
@@ -92,5 +92,23 @@ describe('journaledCreate', () => {
     expect((await cluster.journal.listByTask('t2')).map(e => e.state)).toEqual([
       'pending',
     ]);
+  });
+});
+
+describe('journalIdentity', () => {
+  it.each([
+    ['Namespace', undefined, 'local/namespaces/payments'],
+    ['Deployment', 'payments', 'local/payments/deployments/payments'],
+    ['Ingress', 'payments', 'local/payments/ingresses/payments'],
+  ])('names a %s by its API resource path', (kind, namespace, identity) => {
+    expect(
+      journalIdentity({
+        apiVersion: 'v1',
+        kind,
+        name: 'payments',
+        namespace,
+        cluster: 'local',
+      }),
+    ).toBe(identity);
   });
 });

@@ -21,9 +21,10 @@ export function journalKind(kind: string): string {
   return `kubernetes:${kind.toLowerCase()}`;
 }
 
-/** `prod/namespaces/payments`, `prod/payments/deployments/web`. */
+/** `prod/namespaces/payments`, `prod/payments/ingresses/web`: the API's resource paths. */
 export function journalIdentity(facts: KubernetesObjectFacts): string {
-  const plural = `${facts.kind.toLowerCase()}s`;
+  const kind = facts.kind.toLowerCase();
+  const plural = kind.endsWith('s') ? `${kind}es` : `${kind}s`;
   return facts.namespace
     ? `${facts.cluster}/${facts.namespace}/${plural}/${facts.name}`
     : `${facts.cluster}/${plural}/${facts.name}`;
