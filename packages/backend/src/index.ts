@@ -71,4 +71,5 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.add(import('@internal/plugin-scaffolder-backend-module-platform'));
 backend.add(import('@internal/plugin-catalog-backend-module-platform'));
+backend.add(import('@internal/plugin-search-backend-module-platform'));
 backend.start();

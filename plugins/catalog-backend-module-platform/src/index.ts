@@ -1,12 +1,11 @@
 /**
  * Catalog processors for the platform's lifecycles, typed dependencies and
- * ownership data, and a search module that indexes owners and dependencies.
+ * ownership data.
  *
  * @packageDocumentation
  */
 
 export { catalogModulePlatform as default } from './module';
-export { searchModulePlatformCatalogCollator } from './searchModule';
 export {
   LifecycleProcessor,
   readLifecycles,
@@ -15,4 +14,3 @@ export { TypedDependencyProcessor } from './processor/TypedDependencyProcessor';
 export { OwnershipProcessor } from './processor/OwnershipProcessor';
 export { PlatformEntityProcessor } from './processor/PlatformEntityProcessor';
 export { SynchronousEntityProcessor } from './processor/SynchronousEntityProcessor';
-export { platformEntityTransformer } from './search/platformEntityTransformer';

@@ -15,7 +15,8 @@ import catalogBackend from '@backstage/plugin-catalog-backend';
 import searchBackend from '@backstage/plugin-search-backend';
 import searchModuleCatalogCollator from '@backstage/plugin-search-backend-module-catalog';
 import request from 'supertest';
-import catalogModulePlatform, { searchModulePlatformCatalogCollator } from '.';
+import searchModulePlatform from '@internal/plugin-search-backend-module-platform';
+import catalogModulePlatform from '.';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const auth = mockCredentials.user.header();
@@ -104,7 +105,7 @@ describe('the platform catalog and search modules on the examples', () => {
         captureProcessingErrors,
         searchBackend,
         searchModuleCatalogCollator,
-        searchModulePlatformCatalogCollator,
+        searchModulePlatform,
         captureSearchScheduler,
         // Indexing is triggered by the test once the catalog has processed.
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),

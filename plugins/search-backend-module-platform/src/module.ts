@@ -1,6 +1,6 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogCollatorExtensionPoint } from '@backstage/plugin-search-backend-module-catalog';
-import { platformEntityTransformer } from './search/platformEntityTransformer';
+import { platformEntityTransformer } from './platformEntityTransformer';
 
 /**
  * Makes the stock catalog collator index owners and dependencies, through
@@ -8,9 +8,9 @@ import { platformEntityTransformer } from './search/platformEntityTransformer';
  *
  * @public
  */
-export const searchModulePlatformCatalogCollator = createBackendModule({
+export const searchModulePlatform = createBackendModule({
   pluginId: 'search',
-  moduleId: 'platform-catalog-collator',
+  moduleId: 'platform',
   register({ registerInit }) {
     registerInit({
       deps: { collator: catalogCollatorExtensionPoint },
