@@ -22,7 +22,7 @@ stage() {
 
 stage "Type check (tsc)" yarn tsc
 stage "Lint (backstage-cli repo lint)" yarn backstage-cli repo lint
-stage "Config schema check" yarn backstage-cli config:check --config app-config.yaml
+stage "Config schema check" yarn backstage-cli config:check --strict --config app-config.yaml
 stage "Unit and integration tests" yarn backstage-cli repo test \
   --json --outputFile="$results_dir/jest.json"
 stage "Build the frontend" yarn workspace app build

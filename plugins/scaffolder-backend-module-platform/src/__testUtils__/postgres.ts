@@ -20,6 +20,14 @@ export function findPostgresBinDir(): string | undefined {
   return majors.length ? path.join(root, majors[0], 'bin') : undefined;
 }
 
+// util-linux puts runuser in sbin, which a non-login shell's PATH may lack.
+function findRunuser(): string {
+  return (
+    ['/usr/sbin/runuser', '/sbin/runuser'].find(bin => fs.existsSync(bin)) ??
+    'runuser'
+  );
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -52,7 +60,7 @@ export async function startTestPostgres(binDir: string): Promise<TestPostgres> {
   const user = asRoot ? 'postgres' : os.userInfo().username;
   const exec = (bin: string, args: string[]) =>
     asRoot
-      ? run('runuser', [
+      ? run(findRunuser(), [
           '-u',
           'postgres',
           '--',
