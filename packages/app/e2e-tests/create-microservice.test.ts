@@ -123,15 +123,20 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   await page.getByRole('link', { name: 'Open in catalog' }).click();
   // The catalog processes a registered location in the background: the page
   // may come before the entity does.
+  // The page header shows the name even while the entity is not found, so
+  // wait for a card that only a found entity has.
+  const ownership = page.getByTestId('platform-ownership-card');
   await expect(async () => {
     await page.reload();
-    await expect(page.getByRole('heading', { name })).toBeVisible({
-      timeout: 2_000,
-    });
-    await expect(page.getByText('Entity not found')).toHaveCount(0);
-  }).toPass({ timeout: 60_000 });
-  await expect(page.getByText('team-payments').first()).toBeVisible();
-  await expect(page.getByText('checkout').first()).toBeVisible();
+    await expect(ownership).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 90_000 });
+  await expect(ownership.getByText('team-payments')).toBeVisible();
+  await expect(
+    page
+      .getByTestId('platform-dependencies-card')
+      .locator('a[href="/catalog/default/component/checkout"]')
+      .first(),
+  ).toBeVisible();
   await page.screenshot({
     path: 'test-results/screenshots/create-microservice-entity.png',
     fullPage: true,
