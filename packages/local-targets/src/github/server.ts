@@ -51,6 +51,8 @@ export interface GithubFaultOptions {
   method?: string;
   /** Only requests whose path contains this. */
   pathIncludes?: string;
+  /** Only requests to exactly this path, e.g. `/user` but not `/users/x`. */
+  path?: string;
   /**
    * Carry out the request, then fail anyway: the client cannot tell whether
    * the change happened (a create that timed out or answered 5xx).
@@ -308,7 +310,8 @@ export async function startGithubApiServer(
       f =>
         f.remaining > 0 &&
         (!f.method || f.method.toUpperCase() === req.method) &&
-        (!f.pathIncludes || req.path.includes(f.pathIncludes)),
+        (!f.pathIncludes || req.path.includes(f.pathIncludes)) &&
+        (!f.path || req.path === f.path),
     );
     if (!rule) {
       next();

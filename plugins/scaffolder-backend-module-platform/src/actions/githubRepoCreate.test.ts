@@ -230,6 +230,31 @@ describe('platform:github:repo:create', () => {
     expect(server.getRepo('platform-bot', 'tool')?.owner.type).toBe('User');
   });
 
+  it('retries a 5xx when checking whose credentials create a user repository', async () => {
+    server.failNext(2, { method: 'GET', path: '/user', status: 502 });
+    await action().handler(
+      context({ repoUrl: 'github.test?owner=platform-bot&repo=tool' }),
+    );
+    expect(server.getRepo('platform-bot', 'tool')).toBeDefined();
+  });
+
+  it('reports a lasting failure of that check without the raw GitHub error', async () => {
+    server.failNext(10, { method: 'GET', path: '/user', status: 503 });
+    const ctx = context({
+      repoUrl: 'github.test?owner=platform-bot&repo=tool',
+    });
+    const error = await action()
+      .handler(ctx)
+      .catch(e => e);
+    expect(error).toEqual(
+      new Error(
+        'Could not look up the user of the github.test credentials: GitHub answered 503: Server Error',
+      ),
+    );
+    expect(error.request).toBeUndefined();
+    expect(server.requests.filter(r => r.method !== 'GET')).toEqual([]);
+  });
+
   it('tells its own repository from the error when a create answers 502 after it happened', async () => {
     server.failNext(1, {
       method: 'POST',

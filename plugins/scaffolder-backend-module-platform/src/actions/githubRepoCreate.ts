@@ -312,7 +312,13 @@ export function createGithubRepoCreateAction(
         );
       }
       if (ownerType !== 'Organization') {
-        const { data: me } = await client.users.getAuthenticated();
+        const me = await retryTransient(
+          () => client.users.getAuthenticated(),
+          retry(ctx.signal),
+        ).then(
+          r => r.data,
+          e => fail(e, `look up the user of the ${host} credentials`),
+        );
         if (me.login !== owner) {
           throw new NotAllowedError(
             `The ${host} credentials belong to ${me.login} and cannot create repositories for user ${owner}`,
