@@ -211,6 +211,10 @@ describe('platform:github:repo:create', () => {
       },
       'Visibility internal needs an organization, but platform-bot is a user',
     ],
+    [
+      { repoUrl: 'github.test?owner=nobody&repo=x' },
+      'Owner nobody does not exist on github.test',
+    ],
   ])('rejects %j before any write', async (input, message) => {
     await expect(action().handler(context(input))).rejects.toThrow(message);
     expect(server.requests.filter(r => r.method !== 'GET')).toEqual([]);

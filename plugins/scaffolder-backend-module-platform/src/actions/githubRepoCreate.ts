@@ -299,7 +299,12 @@ export function createGithubRepoCreateAction(
         retry(ctx.signal),
       ).then(
         r => r.data.type,
-        e => fail(e, `look up owner ${owner}`),
+        e => {
+          if (isGithubStatus(e, 404)) {
+            throw new InputError(`Owner ${owner} does not exist on ${host}`);
+          }
+          return fail(e, `look up owner ${owner}`);
+        },
       );
       if (ownerType !== 'Organization' && teams.length > 0) {
         throw new InputError(
