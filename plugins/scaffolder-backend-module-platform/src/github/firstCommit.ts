@@ -1,0 +1,143 @@
+import { Octokit } from '@octokit/rest';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isGithubStatus, retryTransient } from './client';
+
+/** A workspace file for the first commit, content in base64. */
+export type WorkspaceFile = {
+  path: string;
+  content: string;
+  mode: '100644' | '100755';
+};
+
+/** Every file under `root` except `.git`, sorted by path. */
+export async function readWorkspaceFiles(
+  root: string,
+): Promise<WorkspaceFile[]> {
+  const entries = await fs.readdir(root, {
+    recursive: true,
+    withFileTypes: true,
+  });
+  const files: WorkspaceFile[] = [];
+  for (const entry of entries) {
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(root, full).split(path.sep).join('/');
+    if (entry.isFile() && !rel.split('/').includes('.git')) {
+      // Scripts such as gradlew must stay executable in the repository.
+      const executable = ((await fs.stat(full)).mode & 0o111) !== 0;
+      files.push({
+        path: rel,
+        content: (await fs.readFile(full)).toString('base64'),
+        mode: executable ? '100755' : '100644',
+      });
+    }
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Writes the files as one parentless commit through the Git Data API and
+ * points the default branch at it, replacing GitHub's auto-init commit.
+ * Every call is safe to repeat: blobs, trees and the commit are content
+ * addressed and the branch is force-updated to the same commit.
+ */
+export async function pushFirstCommit(options: {
+  client: Octokit;
+  owner: string;
+  repo: string;
+  files: WorkspaceFile[];
+  message: string;
+  initialBranch: string;
+  defaultBranch: string;
+  retryOptions: Parameters<typeof retryTransient>[1];
+  log(message: string): void;
+}): Promise<string> {
+  const { client, owner, repo, files, retryOptions } = options;
+  const call = <T>(fn: () => Promise<{ data: T }>) =>
+    retryTransient(fn, retryOptions).then(r => r.data);
+  options.log(
+    `Pushing ${files.length} file(s) to ${owner}/${repo} as the first commit`,
+  );
+
+  // Right after creation GitHub may briefly answer 404 here.
+  await retryTransient(
+    () =>
+      client.git.getRef({ owner, repo, ref: `heads/${options.initialBranch}` }),
+    { ...retryOptions, retryStatuses: [404] },
+  );
+  const tree: {
+    path: string;
+    mode: WorkspaceFile['mode'];
+    type: 'blob';
+    sha: string;
+  }[] = [];
+  for (const file of files) {
+    const blob = await call(() =>
+      client.git.createBlob({
+        owner,
+        repo,
+        content: file.content,
+        encoding: 'base64',
+      }),
+    );
+    tree.push({
+      path: file.path,
+      mode: file.mode,
+      type: 'blob',
+      sha: blob.sha,
+    });
+  }
+  const { sha: treeSha } = await call(() =>
+    client.git.createTree({ owner, repo, tree }),
+  );
+  const commit = await call(() =>
+    client.git.createCommit({
+      owner,
+      repo,
+      message: options.message,
+      tree: treeSha,
+      parents: [],
+    }),
+  );
+
+  const ref = `heads/${options.defaultBranch}`;
+  try {
+    await call(() => client.git.getRef({ owner, repo, ref }));
+    await call(() =>
+      client.git.updateRef({ owner, repo, ref, sha: commit.sha, force: true }),
+    );
+  } catch (e) {
+    if (!isGithubStatus(e, 404)) {
+      throw e;
+    }
+    await call(() =>
+      client.git.createRef({
+        owner,
+        repo,
+        ref: `refs/${ref}`,
+        sha: commit.sha,
+      }),
+    );
+  }
+  if (options.defaultBranch !== options.initialBranch) {
+    await call(() =>
+      client.repos.update({
+        owner,
+        repo,
+        default_branch: options.defaultBranch,
+      }),
+    );
+    await call(() =>
+      client.git.deleteRef({
+        owner,
+        repo,
+        ref: `heads/${options.initialBranch}`,
+      }),
+    ).catch(e => {
+      if (!isGithubStatus(e, 422)) {
+        throw e;
+      }
+    });
+  }
+  return commit.sha;
+}
