@@ -59,10 +59,28 @@ export async function pushFirstCommit(options: {
     `Pushing ${files.length} file(s) to ${owner}/${repo} as the first commit`,
   );
 
-  // Right after creation GitHub may briefly answer 404 here.
+  // Right after creation GitHub may briefly answer 404 here. A replay after
+  // an interrupted push may find the initial branch already replaced by the
+  // default branch, which shows the repository is just as ready.
   await retryTransient(
-    () =>
-      client.git.getRef({ owner, repo, ref: `heads/${options.initialBranch}` }),
+    async () => {
+      try {
+        return await client.git.getRef({
+          owner,
+          repo,
+          ref: `heads/${options.initialBranch}`,
+        });
+      } catch (e) {
+        if (!isGithubStatus(e, 404)) {
+          throw e;
+        }
+        return await client.git.getRef({
+          owner,
+          repo,
+          ref: `heads/${options.defaultBranch}`,
+        });
+      }
+    },
     { ...retryOptions, retryStatuses: [404] },
   );
   const tree: {
