@@ -55,4 +55,17 @@ describe('pushFirstCommit', () => {
       'README.md': '# Payments\n',
     });
   });
+
+  it('creates the default branch once when the answer to its creation is lost', async () => {
+    server.failNext(1, {
+      method: 'POST',
+      path: '/repos/acme/payments/git/refs',
+      afterCommit: true,
+    });
+    const sha = await push('trunk');
+
+    const repo = server.getRepo('acme', 'payments')!;
+    expect([...repo.git.refs.keys()]).toEqual(['refs/heads/trunk']);
+    expect(repo.git.refs.get('refs/heads/trunk')).toBe(sha);
+  });
 });

@@ -135,7 +135,21 @@ export async function pushFirstCommit(options: {
         ref: `refs/${ref}`,
         sha: commit.sha,
       }),
-    );
+    ).catch(async createError => {
+      // A retry after a create whose answer was lost finds the branch made.
+      if (!isGithubStatus(createError, 422)) {
+        throw createError;
+      }
+      await call(() =>
+        client.git.updateRef({
+          owner,
+          repo,
+          ref,
+          sha: commit.sha,
+          force: true,
+        }),
+      );
+    });
   }
   if (options.defaultBranch !== options.initialBranch) {
     await call(() =>
