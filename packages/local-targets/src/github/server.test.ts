@@ -260,4 +260,20 @@ describe('startGithubApiServer', () => {
       teams: { core: 'admin' },
     });
   });
+
+  it('knows only the configured teams of an organization', async () => {
+    await server.close();
+    server = await startGithubApiServer({
+      tokens: { admin: { login: 'ada', scopes: ['repo'] } },
+      orgs: ['acme'],
+      teams: { acme: ['core'] },
+    });
+    server.seedRepo('acme', 'svc');
+    expect((await call('GET', '/orgs/acme/teams/core')).status).toBe(200);
+    expect((await call('GET', '/orgs/acme/teams/ghosts')).status).toBe(404);
+    expect(
+      (await call('PUT', '/orgs/acme/teams/ghosts/repos/acme/svc', {})).status,
+    ).toBe(404);
+    expect(server.getRepo('acme', 'svc')?.teams).toEqual({});
+  });
 });

@@ -24,6 +24,11 @@ export interface GithubApiServerOptions {
   tokens: Record<string, GithubTokenGrant>;
   /** Organizations that exist; any token may create repositories in them. */
   orgs?: string[];
+  /**
+   * Team slugs per organization. An organization not named here has every
+   * team a request asks for.
+   */
+  teams?: Record<string, string[]>;
   /** The web host in `html_url`s, as `integrations.github[].host` names it. Default `github.localhost`. */
   host?: string;
   /** Defaults to an ephemeral port on 127.0.0.1. */
@@ -465,12 +470,24 @@ export async function startGithubApiServer(
     res.json({ names: repo.topics });
   });
 
+  const teamExists = (org: string, team: string) =>
+    orgs.has(org) && (options.teams?.[org]?.includes(team) ?? true);
+
+  app.get('/orgs/:org/teams/:team', (req, res) => {
+    const { org, team } = req.params;
+    if (!teamExists(org, team)) {
+      notFound(res);
+      return;
+    }
+    res.json({ slug: team, name: team, organization: { login: org } });
+  });
+
   app.put('/orgs/:org/teams/:team/repos/:owner/:repo', (req, res) => {
     const repo = findRepo(req, res);
     if (!repo) {
       return;
     }
-    if (!orgs.has(req.params.org)) {
+    if (!teamExists(req.params.org, req.params.team)) {
       notFound(res);
       return;
     }

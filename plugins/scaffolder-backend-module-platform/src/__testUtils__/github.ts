@@ -11,10 +11,14 @@ export const ADMIN_TOKEN = 'ghp_admin_token_for_tests';
 /** A token that can create but not delete repositories. */
 export const NO_DELETE_TOKEN = 'ghp_token_without_delete_repo';
 
-export function startTestGithub(): Promise<LocalGithubApiServer> {
+export function startTestGithub(options?: {
+  /** Team slugs per organization; by default every team exists. */
+  teams?: Record<string, string[]>;
+}): Promise<LocalGithubApiServer> {
   return startGithubApiServer({
     host: GITHUB_HOST,
     orgs: ['acme'],
+    teams: options?.teams,
     tokens: {
       [ADMIN_TOKEN]: { login: 'platform-bot', scopes: ['repo', 'delete_repo'] },
       [NO_DELETE_TOKEN]: { login: 'platform-bot', scopes: ['repo'] },

@@ -26,7 +26,7 @@ describe('platform:github:repo:create', () => {
   const workspace = createMockDirectory();
 
   beforeEach(async () => {
-    server = await startTestGithub();
+    server = await startTestGithub({ teams: { acme: ['core'] } });
     db = createSqliteDatabase();
     await DatabaseRollbackJournal.runMigrations(db);
     journal = new DatabaseRollbackJournal(db);
@@ -210,6 +210,10 @@ describe('platform:github:repo:create', () => {
         visibility: 'internal',
       },
       'Visibility internal needs an organization, but platform-bot is a user',
+    ],
+    [
+      { teams: [{ team: 'core' }, { team: 'ghosts' }] },
+      'Team ghosts does not exist in organization acme',
     ],
     [
       { repoUrl: 'github.test?owner=nobody&repo=x' },

@@ -300,6 +300,20 @@ export function createGithubRepoCreateAction(
         }
       }
 
+      for (const { team } of teams) {
+        await retryTransient(
+          () => client.teams.getByName({ org: owner, team_slug: team }),
+          retry(ctx.signal),
+        ).catch(e => {
+          if (isGithubStatus(e, 404)) {
+            throw new InputError(
+              `Team ${team} does not exist in organization ${owner}`,
+            );
+          }
+          return fail(e, `look up team ${team} in ${owner}`);
+        });
+      }
+
       const facts: GithubRepositoryFacts = { host, owner, repo, marker };
       const entry = await journal.recordIntent({
         taskId,
