@@ -307,7 +307,7 @@ export function createGithubRepoCreateAction(
         ).catch(e => {
           if (isGithubStatus(e, 404)) {
             throw new InputError(
-              `Team ${team} does not exist in organization ${owner}`,
+              `Team ${team} does not exist in organization ${owner}, or the ${host} credentials cannot see it`,
             );
           }
           return fail(e, `look up team ${team} in ${owner}`);
