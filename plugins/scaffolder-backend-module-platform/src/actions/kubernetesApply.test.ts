@@ -33,7 +33,7 @@ describe('platform:kubernetes:apply', () => {
   const logLines = (ctx: { logger: { info: unknown } }) =>
     (ctx.logger.info as jest.Mock).mock.calls.map(c => c[0] as string);
 
-  it('applies with server-side apply, waits for availability and outputs the in-cluster URL', async () => {
+  it('creates the objects, waits for availability and outputs the in-cluster URL', async () => {
     // Slow enough that the wait sees the rollout in progress.
     cluster.server.settings.deploymentAvailableAfterMs = 300;
     const ctx = actionContext(
@@ -75,8 +75,8 @@ describe('platform:kubernetes:apply', () => {
         w.query.force,
       ]),
     ).toEqual([
-      ['PATCH', 'application/apply-patch+yaml', 'backstage-platform', 'true'],
-      ['PATCH', 'application/apply-patch+yaml', 'backstage-platform', 'true'],
+      ['POST', 'application/json', 'backstage-platform', undefined],
+      ['POST', 'application/json', 'backstage-platform', undefined],
     ]);
     expect(logLines(ctx)).toEqual(
       expect.arrayContaining([
@@ -298,10 +298,51 @@ describe('platform:kubernetes:apply', () => {
     ).toBe(theirs.metadata.uid);
   });
 
-  it('reads before retrying an apply that answered 5xx after it happened', async () => {
+  it('leaves a Deployment someone created between the read and the write, and rollback keeps it', async () => {
+    const clientFor = cluster.kubernetes.clientFor.bind(cluster.kubernetes);
+    let theirs: { metadata: { uid?: string } } | undefined;
+    jest.spyOn(cluster.kubernetes, 'clientFor').mockImplementation(name => {
+      const client = clientFor(name);
+      const someoneCreates = (object: { kind?: string }, dryRun: boolean) => {
+        if (object.kind === 'Deployment' && !dryRun && !theirs) {
+          theirs = cluster.server.seed({
+            ...deployment,
+            metadata: { name: 'payments', namespace: 'payments' },
+          } as any);
+        }
+      };
+      return {
+        ...client,
+        async create(object, options) {
+          someoneCreates(object, options.dryRun);
+          return client.create(object, options);
+        },
+        async apply(object, options) {
+          someoneCreates(object, options.dryRun);
+          return client.apply(object, options);
+        },
+      };
+    });
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    await expect(action.handler(ctx)).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        'Deployment payments in namespace payments on cluster local was created by someone else while this run was deploying; it was left as it is',
+    });
+    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+    await cluster.rollback(ctx.task.id);
+    const kept = cluster.server.get('deployments', 'payments', 'payments');
+    expect(kept?.metadata.uid).toBe(theirs?.metadata.uid);
+    expect(kept?.metadata.annotations).toBeUndefined();
+  });
+
+  it('reads before retrying a create that answered 5xx after it happened', async () => {
     cluster.server.failNext(1, {
-      method: 'PATCH',
-      pathIncludes: '/deployments/',
+      method: 'POST',
+      pathIncludes: '/deployments',
       writesOnly: true,
       afterCommit: true,
       status: 502,
@@ -311,10 +352,10 @@ describe('platform:kubernetes:apply', () => {
       manifests: [deployment, service],
     });
     await action.handler(ctx);
-    const realPatches = cluster.server.requests.filter(
-      r => r.write && r.path.includes('/deployments/'),
+    const realWrites = cluster.server.requests.filter(
+      r => r.write && r.path.includes('/deployments'),
     );
-    expect(realPatches.map(r => r.status)).toEqual([502]);
+    expect(realWrites.map(r => [r.method, r.status])).toEqual([['POST', 502]]);
     const entries = await cluster.journal.listByTask(ctx.task.id);
     expect(entries.map(e => e.state)).toEqual(['created', 'created']);
     expect(entries[0].data.uid).toBe(

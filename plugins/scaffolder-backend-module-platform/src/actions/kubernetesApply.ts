@@ -1,4 +1,9 @@
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesObject } from '@kubernetes/client-node';
 import { RollbackJournal } from '../rollback/types';
@@ -68,8 +73,9 @@ function rolloutProgress(deployment: DeploymentState) {
 }
 
 /**
- * Applies a service's Deployment, Service and (when public) Ingress with
- * server-side apply and waits until the Deployment is available.
+ * Creates a service's Deployment, Service and (when public) Ingress, or
+ * updates them with server-side apply when they exist, and waits until the
+ * Deployment is available.
  */
 export function createKubernetesApplyAction(options: {
   kubernetes: PlatformKubernetes;
@@ -82,7 +88,7 @@ export function createKubernetesApplyAction(options: {
   return createTemplateAction({
     id: 'platform:kubernetes:apply',
     description:
-      'Applies the Deployment, Service and, for a public service, Ingress a template generated into a platform namespace with server-side apply, waits until the Deployment is available and outputs the service URL. What it creates is rolled back when the run fails.',
+      'Creates the Deployment, Service and, for a public service, Ingress a template generated in a platform namespace, or updates them with server-side apply when they exist, waits until the Deployment is available and outputs the service URL. What it creates is rolled back when the run fails.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -256,8 +262,18 @@ export function createKubernetesApplyAction(options: {
               taskId: ctx.task.id,
               stepId: ctx.step?.id ?? 'unknown',
               object: manifest,
-              write: () => client.apply(manifest, { dryRun: false }),
-              onForeign: () => undefined,
+              // A create, not an apply, when the read found nothing: an
+              // apply would take over an object someone made since the read,
+              // and rollback would then delete it as this run's.
+              write: () =>
+                existing
+                  ? client.apply(manifest, { dryRun: false })
+                  : client.create(manifest, { dryRun: false }),
+              onForeign: () => {
+                throw new ConflictError(
+                  `${what} was created by someone else while this run was deploying; it was left as it is`,
+                );
+              },
               keep: ctx.input.rollback === false,
             });
           },

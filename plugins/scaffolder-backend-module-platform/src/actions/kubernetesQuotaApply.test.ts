@@ -132,6 +132,55 @@ describe('platform:kubernetes:quota:apply', () => {
     ).toBeDefined();
   });
 
+  it('leaves a quota someone created between the read and the write, and rollback keeps it', async () => {
+    const clientFor = cluster.kubernetes.clientFor.bind(cluster.kubernetes);
+    const ours = clientFor(undefined);
+    const quota = cluster.server.get(
+      'resourcequotas',
+      'payments',
+      'platform-quota',
+    )!;
+    await ours.deleteExact(quota, quota.metadata.uid!);
+    const theirQuota = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'platform-quota', namespace: 'payments' },
+      spec: { hard: { pods: '1' } },
+    };
+    let theirs: { metadata: { uid?: string } } | undefined;
+    const someoneCreates = () => {
+      theirs ??= cluster.server.seed(theirQuota);
+    };
+    jest.spyOn(cluster.kubernetes, 'clientFor').mockImplementation(name => {
+      const client = clientFor(name);
+      return {
+        ...client,
+        async create(object, options) {
+          someoneCreates();
+          return client.create(object, options);
+        },
+        async apply(object, options) {
+          someoneCreates();
+          return client.apply(object, options);
+        },
+      };
+    });
+    const ctx = actionContext({ namespace: 'payments', quota: { pods: 5 } });
+    await expect(action.handler(ctx)).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        'The quota of namespace payments on cluster local was created by someone else while this run was changing it; it was left as it is',
+    });
+    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+    await cluster.rollback(ctx.task.id);
+    expect(
+      cluster.server.get('resourcequotas', 'payments', 'platform-quota'),
+    ).toMatchObject({
+      metadata: { uid: theirs?.metadata.uid },
+      spec: { hard: { pods: '1' } },
+    });
+  });
+
   it('uses the server dry run and changes nothing in a dry run', async () => {
     const ctx = actionContext(
       { namespace: 'payments', quota: { cpu: '8' } },

@@ -1,4 +1,8 @@
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { RollbackJournal } from '../rollback/types';
 import { ObjectRef } from '../kubernetes/client';
@@ -205,8 +209,14 @@ export function createKubernetesQuotaApplyAction(options: {
             taskId: ctx.task.id,
             stepId: ctx.step?.id ?? 'unknown',
             object: quota,
-            write: () => client.apply(quota, { dryRun: false }),
-            onForeign: () => undefined,
+            // A create, not an apply: an apply would take over a quota
+            // someone made since the read, and rollback would delete it.
+            write: () => client.create(quota, { dryRun: false }),
+            onForeign: () => {
+              throw new ConflictError(
+                `The quota of ${where} was created by someone else while this run was changing it; it was left as it is`,
+              );
+            },
             keep: ctx.input.rollback === false,
           }),
       });
