@@ -279,6 +279,30 @@ describe('platform:kubernetes:apply', () => {
     ).toBeDefined();
   });
 
+  it('stops waiting with the reason when the cluster refuses to show the Deployment', async () => {
+    cluster.server.settings.deploymentAvailableAfterMs = 60_000;
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+      timeoutSeconds: 2,
+    });
+    (ctx.logger.info as jest.Mock).mockImplementation((line: string) => {
+      if (line.endsWith('0 of 2 replicas available')) {
+        cluster.server.failNext(100, {
+          method: 'GET',
+          pathIncludes: '/deployments/',
+          status: 403,
+        });
+      }
+    });
+    await expect(action.handler(ctx)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringMatching(
+        /^Could not read Deployment payments in namespace payments on cluster local: /,
+      ),
+    });
+  });
+
   it('updates an object that existed before the run in place, and rollback leaves it', async () => {
     const theirs = cluster.server.seed({
       ...service,

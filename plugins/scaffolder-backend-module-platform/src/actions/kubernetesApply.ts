@@ -8,7 +8,11 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesObject } from '@kubernetes/client-node';
 import { RollbackJournal } from '../rollback/types';
 import { KubernetesClient } from '../kubernetes/client';
-import { explained } from '../kubernetes/errors';
+import {
+  describeKubernetesFailure,
+  explained,
+  toPlatformError,
+} from '../kubernetes/errors';
 import { clusterInput, rollbackInput } from '../kubernetes/inputs';
 import { describeObject, journaledCreate } from '../kubernetes/journaledCreate';
 import {
@@ -385,8 +389,14 @@ async function waitForAvailable(options: {
       current = await client.read<KubernetesObject & DeploymentState>(
         deployment,
       );
-    } catch {
-      // A passing read failure does not end the wait; the deadline does.
+    } catch (e) {
+      // A passing failure does not end the wait; the deadline does. A
+      // refusal (a revoked token, a lost permission) would only repeat
+      // until the deadline and hide its reason.
+      const failure = describeKubernetesFailure(e);
+      if (!failure.unknownOutcome && failure.status !== 429) {
+        throw toPlatformError(e, `read ${what}`);
+      }
       log(`Could not read ${what}; trying again`);
     }
     if (current) {
