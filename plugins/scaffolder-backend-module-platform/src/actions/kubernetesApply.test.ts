@@ -387,6 +387,39 @@ describe('platform:kubernetes:apply', () => {
     );
   });
 
+  it('surfaces a 5xx that persists on create as a server failure, after reading before each retry', async () => {
+    cluster.server.failNext(3, {
+      method: 'POST',
+      pathIncludes: '/deployments',
+      writesOnly: true,
+      status: 503,
+    });
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    const failure = await action.handler(ctx).catch(e => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure.name).toBe('Error');
+    expect(failure.message).toBe(
+      'Could not create Deployment payments in namespace payments on cluster local: an error on the server ("injected fault") has prevented the request from succeeding',
+    );
+    expect(
+      cluster.server.requests
+        .filter(r => r.path.endsWith('/deployments/payments') || r.write)
+        .map(r => `${r.method} ${r.status}`)
+        .slice(-6),
+    ).toEqual([
+      'POST 503',
+      'GET 404',
+      'POST 503',
+      'GET 404',
+      'POST 503',
+      'GET 404',
+    ]);
+    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+  }, 10_000);
+
   it('in a dry run, logs the objects unchecked when the namespace is still to be created', async () => {
     const ctx = actionContext(
       { namespace: 'ledger', manifests: [deployment, service] },
