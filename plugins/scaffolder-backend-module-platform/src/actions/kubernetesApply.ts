@@ -376,8 +376,7 @@ async function waitForAvailable(options: {
   signal?: AbortSignal;
 }): Promise<void> {
   const { client, deployment, timeoutMs, pollIntervalMs, log } = options;
-  const name = deployment.metadata.name;
-  const what = `Deployment ${name} in namespace ${deployment.metadata.namespace} on cluster ${client.cluster}`;
+  const what = describeManifest(deployment, client.cluster);
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
