@@ -111,6 +111,28 @@ describe('createGithubClient', () => {
     expect(JSON.stringify(error)).not.toContain(SECRET);
   });
 
+  it("passes on Backstage's own reason when it has no app token for the repository", async () => {
+    const reason =
+      'The Backstage GitHub application used in the acme organization does not have access to a repository with the name x';
+    await expect(
+      createGithubClient({
+        integrations,
+        credentialsProvider: {
+          getCredentials: async () => {
+            throw new Error(reason);
+          },
+        },
+        host: 'github.test',
+        owner: 'acme',
+        repo: 'x',
+      }),
+    ).rejects.toThrow(
+      new Error(
+        `Could not get GitHub credentials for acme on github.test: ${reason}`,
+      ),
+    );
+  });
+
   it('refuses a host without an integration', async () => {
     await expect(
       createGithubClient({

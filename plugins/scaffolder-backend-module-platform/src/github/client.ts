@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { InputError, toError } from '@backstage/errors';
 import {
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
@@ -128,10 +128,16 @@ export async function createGithubClient(options: {
       )}`,
     }));
   } catch (e) {
-    // A GitHub App token exchange fails with Octokit errors too.
+    // A GitHub App token exchange fails with Octokit errors, which must not
+    // pass on raw; Backstage's own refusals (no installation, an app limited
+    // to selected repositories, a suspended app) are plain sentences that
+    // tell the user what to fix, and would read as "unreachable" otherwise.
+    const fromOctokit =
+      (e as OctokitLikeError)?.name === 'HttpError' ||
+      (e as OctokitLikeError)?.response !== undefined;
     throw new Error(
       `Could not get GitHub credentials for ${owner} on ${host}: ${
-        describeGithubFailure(e).message
+        fromOctokit ? describeGithubFailure(e).message : toError(e).message
       }`,
     );
   }
