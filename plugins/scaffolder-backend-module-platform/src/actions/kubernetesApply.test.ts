@@ -363,6 +363,40 @@ describe('platform:kubernetes:apply', () => {
     expect(kept?.metadata.annotations).toBeUndefined();
   });
 
+  it('does not stamp its own creator on a Deployment that appeared after the manifests were labelled', async () => {
+    const clientFor = cluster.kubernetes.clientFor.bind(cluster.kubernetes);
+    let deploymentReads = 0;
+    jest.spyOn(cluster.kubernetes, 'clientFor').mockImplementation(name => {
+      const client = clientFor(name);
+      return {
+        ...client,
+        async read(ref) {
+          // The first read labels the manifest; someone creates the
+          // Deployment before the second, the one before the write.
+          if (ref.kind === 'Deployment' && ++deploymentReads === 2) {
+            cluster.server.seed({
+              ...deployment,
+              metadata: { name: 'payments', namespace: 'payments' },
+            } as any);
+          }
+          return client.read(ref);
+        },
+      };
+    });
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [deployment, service],
+    });
+    await action.handler(ctx);
+    expect(
+      cluster.server.get('deployments', 'payments', 'payments')?.metadata
+        .annotations?.['platform.internal/created-by-task'],
+    ).toBeUndefined();
+    expect(
+      (await cluster.journal.listByTask(ctx.task.id)).map(e => e.kind),
+    ).toEqual(['kubernetes:service']);
+  });
+
   it('reads before retrying a create that answered 5xx after it happened', async () => {
     cluster.server.failNext(1, {
       method: 'POST',

@@ -251,8 +251,14 @@ export function createKubernetesApplyAction(options: {
             );
             if (existing && !isCreatedByTask(existing, ctx.task.id)) {
               // Not this run's: updated in place, never deleted by rollback.
+              // It may have appeared since the manifest was labelled, so it
+              // keeps its own creator rather than gaining this run's.
+              const update = withCreator(
+                manifest,
+                existing.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK],
+              );
               await explained(
-                () => client.apply(manifest, { dryRun: false }),
+                () => client.apply(update, { dryRun: false }),
                 `apply ${what}`,
               );
               ctx.logger.info(
@@ -337,17 +343,16 @@ async function withPlatformMetadata(
   const creator =
     existing?.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] ??
     (existing ? undefined : taskId);
-  const result: Manifest = {
-    ...manifest,
-    metadata: {
-      ...manifest.metadata,
-      labels: { ...platformLabels, ...manifest.metadata.labels },
-      annotations: {
-        ...manifest.metadata.annotations,
-        ...(creator ? { [ANNOTATION_CREATED_BY_TASK]: creator } : {}),
+  const result = withCreator(
+    {
+      ...manifest,
+      metadata: {
+        ...manifest.metadata,
+        labels: { ...platformLabels, ...manifest.metadata.labels },
       },
     },
-  };
+    creator,
+  );
   if (manifest.kind === 'Deployment' && service && manifest.spec?.template) {
     const template = manifest.spec.template;
     result.spec = {
@@ -365,6 +370,19 @@ async function withPlatformMetadata(
     };
   }
   return result;
+}
+
+/** The manifest naming `creator` as the task that created it, or none. */
+function withCreator(
+  manifest: Manifest,
+  creator: string | undefined,
+): Manifest {
+  const annotations = { ...manifest.metadata.annotations };
+  delete annotations[ANNOTATION_CREATED_BY_TASK];
+  if (creator) {
+    annotations[ANNOTATION_CREATED_BY_TASK] = creator;
+  }
+  return { ...manifest, metadata: { ...manifest.metadata, annotations } };
 }
 
 async function waitForAvailable(options: {
