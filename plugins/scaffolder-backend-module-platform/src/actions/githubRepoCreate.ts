@@ -65,9 +65,11 @@ export function createGithubRepoCreateAction(
   options: GithubRepoCreateActionOptions,
 ) {
   const { integrations, credentialsProvider, journal, appBaseUrl } = options;
+  const attempts = options.attempts ?? 5;
+  const initialRetryDelayMs = options.initialRetryDelayMs ?? 500;
   const retry = (signal?: AbortSignal) => ({
-    attempts: options.attempts ?? 5,
-    initialDelayMs: options.initialRetryDelayMs ?? 500,
+    attempts,
+    initialDelayMs: initialRetryDelayMs,
     signal,
   });
 
@@ -398,7 +400,7 @@ export function createGithubRepoCreateAction(
                   `Repository ${fullName} was created by someone else while this run was creating it`,
                 );
               }
-              if (attempt >= (options.attempts ?? 5)) {
+              if (attempt >= attempts) {
                 await journal.discard(entry.id);
                 return fail(e, `create ${fullName}`);
               }
@@ -408,7 +410,7 @@ export function createGithubRepoCreateAction(
               await delay(
                 Math.max(
                   failure.retryAfterMs ?? 0,
-                  (options.initialRetryDelayMs ?? 500) * 2 ** (attempt - 1),
+                  initialRetryDelayMs * 2 ** (attempt - 1),
                 ),
                 undefined,
                 { signal: ctx.signal },
