@@ -277,6 +277,24 @@ describe('RollbackEngine', () => {
     }
   });
 
+  it('keeps its hold on a run through an attempt longer than the lease', async () => {
+    await created('slow');
+    statuses.set('t1', { status: 'failed' });
+    let calls = 0;
+    const slowDeleting = async () => {
+      calls++;
+      await new Promise(r => setTimeout(r, 600));
+      return 'deleted' as const;
+    };
+    const first = engine(slowDeleting, { leaseMs: 150 }).tick();
+    await new Promise(r => setTimeout(r, 300));
+    await engine(slowDeleting, { leaseMs: 150 }).tick();
+    await first;
+
+    expect(calls).toBe(1);
+    expect(await states()).toEqual({ slow: 'rolled_back' });
+  });
+
   it('leaves a run alone while another instance holds it', async () => {
     await created('one');
     statuses.set('t1', { status: 'failed' });

@@ -239,7 +239,9 @@ export class RollbackEngine {
         AbortSignal.timeout(this.attemptTimeoutMs),
       ]);
       try {
-        const result = await compensator.compensate(entry, { signal });
+        const result = await this.holdingLease(entry.taskId, () =>
+          compensator.compensate(entry, { signal }),
+        );
         await journal.setState(entry.id, 'rolled_back');
         await log(
           result === 'deleted'
@@ -278,6 +280,38 @@ export class RollbackEngine {
         await this.sleep(wait);
         backoff = Math.min(backoff * 2, this.maxBackoffMs);
       }
+    }
+  }
+
+  /**
+   * Runs one compensation attempt while renewing the run's lease: an attempt
+   * may outlast the lease (a namespace can take a minute to terminate), and
+   * an expired lease would let another instance roll back the same run at
+   * the same time.
+   */
+  private async holdingLease<T>(
+    taskId: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const { journal, logger } = this.options;
+    let renewing: Promise<unknown> = Promise.resolve();
+    const renewal = setInterval(() => {
+      renewing = journal
+        .acquireLease(taskId, this.instanceId, this.leaseMs)
+        .catch(e =>
+          logger.warn(
+            `Could not renew the rollback lease of task ${taskId}: ${
+              toError(e).message
+            }`,
+          ),
+        );
+    }, this.leaseMs / 3);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renewal);
+      // A renewal still in flight must not land after the lease is released.
+      await renewing;
     }
   }
 
