@@ -153,8 +153,9 @@ test('a failed deployment shows the failure and the rollback, and leaves nothing
     data: {
       count: 1,
       status: 422,
-      method: 'PATCH',
-      pathIncludes: '/deployments/',
+      // A first deploy creates the Deployment (POST to .../deployments).
+      method: 'POST',
+      pathIncludes: '/deployments',
       writesOnly: true,
     },
   });

@@ -246,8 +246,9 @@ describe('the microservice golden path, run against the local targets', () => {
     // The API server rejects the Deployment as invalid: never retried.
     cluster.failNext(1, {
       status: 422,
-      method: 'PATCH',
-      pathIncludes: '/deployments/',
+      // A first deploy creates the Deployment (POST to .../deployments).
+      method: 'POST',
+      pathIncludes: '/deployments',
       writesOnly: true,
     });
     const taskId = await start(values('go', 'ledger-run', false));
