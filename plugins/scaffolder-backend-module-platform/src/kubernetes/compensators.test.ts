@@ -30,6 +30,19 @@ describe('Kubernetes compensators', () => {
       },
     });
 
+  /** A namespace the run saw created: the journal holds its uid. */
+  const createdNamespace = async (taskId: string) => {
+    const entry = await pendingNamespace(taskId);
+    const ours = cluster.server.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'payments' },
+    });
+    await cluster.journal.markCreated(entry.id, {
+      data: { uid: ours.metadata.uid! },
+    });
+  };
+
   it('deletes the object of a pending intent that carries the run annotation', async () => {
     await pendingNamespace('t1');
     cluster.server.seed({
@@ -72,15 +85,7 @@ describe('Kubernetes compensators', () => {
   );
 
   it('retries a delete that answered 5xx and reports success once it went through', async () => {
-    const entry = await pendingNamespace('t3');
-    const ours = cluster.server.seed({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'payments' },
-    });
-    await cluster.journal.markCreated(entry.id, {
-      data: { uid: ours.metadata.uid! },
-    });
+    await createdNamespace('t3');
     cluster.server.failNext(2, { method: 'DELETE', status: 503 });
     await cluster.rollback('t3');
     expect(
@@ -95,15 +100,7 @@ describe('Kubernetes compensators', () => {
   });
 
   it('reports in words when the cluster refuses the delete', async () => {
-    const entry = await pendingNamespace('t4');
-    const ours = cluster.server.seed({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'payments' },
-    });
-    await cluster.journal.markCreated(entry.id, {
-      data: { uid: ours.metadata.uid! },
-    });
+    await createdNamespace('t4');
     cluster.server.failNext(1, { method: 'DELETE', status: 403 });
     await cluster.rollback('t4');
     const [failed] = await cluster.journal.listByTask('t4');
