@@ -51,4 +51,53 @@ describe('PlatformClient', () => {
     expect(error.message).toBe('Request failed with 403 Forbidden');
     expect(error.cause.message).toBe('Not allowed to list runs');
   });
+
+  it("reads one task's run", async () => {
+    server.use(
+      http.get(
+        'http://backstage.test/api/scaffolder/platform/runs/task-1',
+        () => HttpResponse.json(run),
+      ),
+    );
+    await expect(client.getRun('task-1')).resolves.toEqual(run);
+  });
+
+  it('answers undefined for a task that recorded no resource', async () => {
+    server.use(
+      http.get(
+        'http://backstage.test/api/scaffolder/platform/runs/task-2',
+        () =>
+          HttpResponse.json(
+            {
+              error: {
+                name: 'NotFoundError',
+                message: 'No platform run for task task-2',
+              },
+              response: { statusCode: 404 },
+            },
+            { status: 404 },
+          ),
+      ),
+    );
+    await expect(client.getRun('task-2')).resolves.toBeUndefined();
+  });
+
+  it('rejects with the server message when a run cannot be read', async () => {
+    server.use(
+      http.get(
+        'http://backstage.test/api/scaffolder/platform/runs/task-1',
+        () =>
+          HttpResponse.json(
+            {
+              error: { name: 'Error', message: 'The database is down' },
+              response: { statusCode: 500 },
+            },
+            { status: 500 },
+          ),
+      ),
+    );
+    const error = await client.getRun('task-1').catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.cause.message).toBe('The database is down');
+  });
 });

@@ -17,12 +17,31 @@ export class PlatformClient implements PlatformApi {
   }
 
   async listRuns(): Promise<PlatformRun[]> {
-    const baseUrl = await this.#discoveryApi.getBaseUrl('scaffolder');
-    const response = await this.#fetchApi.fetch(`${baseUrl}/platform/runs`);
+    const response = await this.#get('/platform/runs');
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
     const body: { runs: PlatformRun[] } = await response.json();
     return body.runs;
+  }
+
+  async getRun(taskId: string): Promise<PlatformRun | undefined> {
+    const response = await this.#get(
+      `/platform/runs/${encodeURIComponent(taskId)}`,
+    );
+    // The backend answers 404 both for a task that journaled nothing and for
+    // a run the user may not see; either way there is nothing to show.
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return await response.json();
+  }
+
+  async #get(path: string): Promise<Response> {
+    const baseUrl = await this.#discoveryApi.getBaseUrl('scaffolder');
+    return await this.#fetchApi.fetch(`${baseUrl}${path}`);
   }
 }
