@@ -7,41 +7,20 @@ import {
   StatusOK,
   StatusPending,
   StatusRunning,
-  StatusWarning,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import {
-  PlatformResource,
-  PlatformResourceState,
-  PlatformRun,
-} from '@internal/plugin-platform-common';
+import { PlatformRun } from '@internal/plugin-platform-common';
 import { ComponentType, ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef } from '../../api/PlatformApi';
+import { ResourcesTable } from '../ResourcesTable';
 import {
   EmptyMessage,
   FailureMessage,
   LoadingMessage,
 } from '../StatusMessages';
-
-const RESOURCE_STATES: Record<
-  PlatformResourceState,
-  { label: string; Status: ComponentType<{ children?: ReactNode }> }
-> = {
-  pending: { label: 'pending', Status: StatusPending },
-  created: { label: 'created', Status: StatusOK },
-  kept: { label: 'kept', Status: StatusOK },
-  rolling_back: { label: 'rolling back', Status: StatusRunning },
-  rolled_back: { label: 'rolled back', Status: StatusWarning },
-  rollback_failed: { label: 'rollback failed', Status: StatusError },
-};
 
 const RUN_STATUSES: Record<string, ComponentType<{ children?: ReactNode }>> = {
   completed: StatusOK,
@@ -49,24 +28,6 @@ const RUN_STATUSES: Record<string, ComponentType<{ children?: ReactNode }>> = {
   processing: StatusRunning,
   cancelled: StatusAborted,
 };
-
-function ResourceState(props: { resource: PlatformResource }) {
-  const { resource } = props;
-  const { label, Status } = RESOURCE_STATES[resource.state] ?? {
-    label: resource.state,
-    Status: StatusPending,
-  };
-  return (
-    <span data-testid="resource-state">
-      <Status>{label}</Status>
-      {resource.reason && (
-        <Typography variant="body2" color="error" data-testid="resource-reason">
-          {resource.reason}
-        </Typography>
-      )}
-    </span>
-  );
-}
 
 function RunCard(props: { run: PlatformRun }) {
   const { run } = props;
@@ -96,34 +57,7 @@ function RunCard(props: { run: PlatformRun }) {
         {run.resources.length === 0 ? (
           <EmptyMessage text="This run recorded no resources." />
         ) : (
-          <Table size="small" aria-label={`Resources of task ${run.taskId}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Step</TableCell>
-                <TableCell>Resource</TableCell>
-                <TableCell>Identity</TableCell>
-                <TableCell>State</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {run.resources.map(resource => (
-                <TableRow key={resource.id}>
-                  <TableCell>{resource.stepId}</TableCell>
-                  <TableCell>{resource.kind}</TableCell>
-                  <TableCell>
-                    {resource.url ? (
-                      <Link to={resource.url}>{resource.identity}</Link>
-                    ) : (
-                      resource.identity
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <ResourceState resource={resource} />
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <ResourcesTable run={run} />
         )}
       </InfoCard>
     </Box>
