@@ -1,7 +1,13 @@
 import { Entity } from '@backstage/catalog-model';
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { dependenciesCard, ownershipCard } from './plugin';
+import { scaffolderTemplateOutputsBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  dependenciesCard,
+  ownershipCard,
+  platformPlugin,
+  taskRollbackOutputs,
+} from './plugin';
 
 const KINDS = ['Component', 'Resource', 'API', 'Group', 'User', 'System'];
 
@@ -28,5 +34,34 @@ describe('platform plugin', () => {
       EntityCardBlueprint.dataRefs.filterFunction,
     );
     expect(kindsAccepted(filter)).toEqual(['Component', 'Resource', 'API']);
+  });
+
+  it('puts the rollback panel on the stock scaffolder task page', () => {
+    const extension = platformPlugin.getExtension(
+      'scaffolder-template-outputs:platform/rollback',
+    );
+    const tester = createExtensionTester(extension);
+    const { spec } = tester.query(extension).node;
+    expect(spec.id).toBe('scaffolder-template-outputs:platform/rollback');
+    expect(spec.attachTo).toEqual({
+      id: 'sub-page:scaffolder/tasks',
+      input: 'templateOutputsComponents',
+    });
+    expect(
+      tester.get(scaffolderTemplateOutputsBlueprint.dataRefs.templateRefs),
+    ).toEqual(['template:default/microservice']);
+  });
+
+  it('shows the rollback panel for the templates listed in app-config', () => {
+    const templateRefs = [
+      'template:default/microservice',
+      'template:payments/batch-job',
+    ];
+    const tester = createExtensionTester(taskRollbackOutputs, {
+      config: { templateRefs },
+    });
+    expect(
+      tester.get(scaffolderTemplateOutputsBlueprint.dataRefs.templateRefs),
+    ).toEqual(templateRefs);
   });
 });

@@ -7,9 +7,16 @@ import {
   SubPageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  DefaultTemplateOutputs,
+  scaffolderTemplateOutputsBlueprint,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import CategoryIcon from '@material-ui/icons/Category';
+import { lazy, Suspense } from 'react';
+import { z } from 'zod';
 import { platformApiRef } from './api/PlatformApi';
 import { PlatformClient } from './api/PlatformClient';
+import type { RollbackOutputsProps } from './components/RollbackOutputs';
 import { rootRouteRef, runsRouteRef, servicesRouteRef } from './routes';
 
 export const platformApi = ApiBlueprint.make({
@@ -81,9 +88,48 @@ export const runsSubPage = SubPageBlueprint.make({
   },
 });
 
+const LazyRollbackOutputs = lazy(() =>
+  import('./components/RollbackOutputs').then(m => ({
+    default: m.RollbackOutputs,
+  })),
+);
+
+// While the panel's code loads, the stock outputs show alone rather than
+// nothing, so the links a run produced never flicker away.
+function RollbackOutputsLoader(props: RollbackOutputsProps) {
+  return (
+    <Suspense fallback={<DefaultTemplateOutputs output={props.output} />}>
+      <LazyRollbackOutputs {...props} />
+    </Suspense>
+  );
+}
+
+/**
+ * The stock task page (`/create/tasks/:taskId`) stops listening when the
+ * scaffolder reports the task complete, before the rollback of a failed run
+ * starts; this puts the run's resources and their rollback below the
+ * outputs of tasks of the listed templates, kept up to date.
+ */
+export const taskRollbackOutputs =
+  scaffolderTemplateOutputsBlueprint.makeWithOverrides({
+    name: 'rollback',
+    configSchema: {
+      templateRefs: z
+        .array(z.string())
+        .default(['template:default/microservice']),
+    },
+    factory(originalFactory, { config }) {
+      return originalFactory({
+        component: RollbackOutputsLoader,
+        templateRefs: config.templateRefs,
+      });
+    },
+  });
+
 /**
  * The platform's frontend: dependency and ownership cards on entity pages,
- * and the Platform page with the services table and the runs.
+ * the Platform page with the services table and the runs, and the rollback
+ * of a run on its scaffolder task page.
  *
  * @public
  */
@@ -98,6 +144,7 @@ export const platformPlugin = createFrontendPlugin({
     platformPage,
     servicesSubPage,
     runsSubPage,
+    taskRollbackOutputs,
   ],
   routes: {
     root: rootRouteRef,

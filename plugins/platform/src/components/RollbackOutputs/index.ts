@@ -1,0 +1,5 @@
+export { RollbackOutputs, RollbackPanel } from './RollbackOutputs';
+export type {
+  RollbackOutputsProps,
+  RollbackPanelProps,
+} from './RollbackOutputs';

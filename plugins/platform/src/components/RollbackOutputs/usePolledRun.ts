@@ -1,0 +1,69 @@
+import { useApi } from '@backstage/core-plugin-api';
+import { toError } from '@backstage/errors';
+import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
+import { PlatformRun } from '@internal/plugin-platform-common';
+import { useEffect, useState } from 'react';
+import { platformApiRef } from '../../api/PlatformApi';
+import { isRunSettled, isTaskRunning } from '../../lib/runs';
+
+/** What the panel knows about a task's run so far. */
+export interface PolledRun {
+  /** False until the first answer. */
+  loaded: boolean;
+  /** Undefined when the task has recorded no resource. */
+  run?: PlatformRun;
+  error?: Error;
+}
+
+/**
+ * Reads a task's run again every `intervalMs` until it is settled.
+ *
+ * The rollback runs after the scaffolder has reported the task complete, so
+ * the task's event stream never tells of it; polling the journal does. A
+ * task with no record yet is polled while the scaffolder says it is still
+ * running, since a later step may create the first resource. Polling stops
+ * at the first error: it is shown, and a reload tries again.
+ */
+export function usePolledRun(taskId: string, intervalMs: number): PolledRun {
+  const platformApi = useApi(platformApiRef);
+  const scaffolderApi = useApi(scaffolderApiRef);
+  const [state, setState] = useState<PolledRun>({ loaded: false });
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    async function poll() {
+      try {
+        const run = await platformApi.getRun(taskId);
+        const settled = run
+          ? isRunSettled(run)
+          : !isTaskRunning((await scaffolderApi.getTask(taskId)).status);
+        if (stopped) {
+          return;
+        }
+        setState({ loaded: true, run });
+        if (!settled) {
+          timer = setTimeout(poll, intervalMs);
+        }
+      } catch (e) {
+        if (!stopped) {
+          setState(previous => ({
+            ...previous,
+            loaded: true,
+            error: toError(e),
+          }));
+        }
+      }
+    }
+
+    setState({ loaded: false });
+    poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [platformApi, scaffolderApi, taskId, intervalMs]);
+
+  return state;
+}
