@@ -43,7 +43,7 @@ export function isRunSettled(run: PlatformRun): boolean {
 /** How a resource's state should look: the tone picks icon and colour. */
 export interface ResourceStateDescription {
   label: string;
-  tone: 'ok' | 'pending' | 'running' | 'warning' | 'error';
+  tone: 'ok' | 'pending' | 'running' | 'error';
 }
 
 /**
@@ -75,7 +75,7 @@ export function describeResourceState(
       return { label: 'rolling back', tone: 'running' };
     case 'rolled_back':
       // The journal does not record which of the two it was.
-      return { label: 'rolled back: deleted or already gone', tone: 'warning' };
+      return { label: 'rolled back: deleted or already gone', tone: 'ok' };
     case 'rollback_failed':
       return { label: 'rollback failed', tone: 'error' };
     default:

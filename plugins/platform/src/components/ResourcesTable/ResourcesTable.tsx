@@ -4,7 +4,6 @@ import {
   StatusOK,
   StatusPending,
   StatusRunning,
-  StatusWarning,
 } from '@backstage/core-components';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -29,7 +28,6 @@ const STATUS_ICONS: Record<
   ok: StatusOK,
   pending: StatusPending,
   running: StatusRunning,
-  warning: StatusWarning,
   error: StatusError,
 };
 
