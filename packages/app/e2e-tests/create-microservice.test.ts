@@ -174,12 +174,28 @@ test('a failed deployment shows the failure and the rollback, and leaves nothing
     fullPage: true,
   });
 
-  // The stock run page stops streaming the log when the run ends; the
-  // rollback that follows is on the platform's Runs page, per resource.
+  // The stock run page stops streaming the log when the run ends, before the
+  // rollback starts; the platform's panel on that same page follows it.
   const taskId = page.url().split('/create/tasks/')[1];
   const resources = page.getByRole('table', {
     name: `Resources of task ${taskId}`,
   });
+  await expect(
+    page
+      .getByTestId('platform-rollback')
+      .getByText('This run failed: everything it created was removed.'),
+  ).toBeVisible({ timeout: 60_000 });
+  for (const kind of ['github:repository', 'kubernetes:namespace']) {
+    await expect(
+      resources.getByRole('row').filter({ hasText: kind }),
+    ).toContainText('rolled back: deleted');
+  }
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-task-rolled-back.png',
+    fullPage: true,
+  });
+
+  // The Runs page keeps the same record once the task page is gone.
   await expect(async () => {
     await page.goto('/platform/runs');
     for (const kind of ['github:repository', 'kubernetes:namespace']) {
