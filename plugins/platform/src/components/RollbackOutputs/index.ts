@@ -1,5 +1,2 @@
-export { RollbackOutputs, RollbackPanel } from './RollbackOutputs';
-export type {
-  RollbackOutputsProps,
-  RollbackPanelProps,
-} from './RollbackOutputs';
+export { RollbackOutputs } from './RollbackOutputs';
+export type { RollbackOutputsProps } from './RollbackOutputs';
