@@ -1,4 +1,3 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -8,10 +7,6 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
 import {
-  createTemplateAction,
-  scaffolderActionsExtensionPoint,
-} from '@backstage/plugin-scaffolder-node';
-import {
   LocalKubernetesApiServer,
   startKubernetesApiServer,
 } from 'local-targets';
@@ -20,6 +15,7 @@ import { createSqliteDatabase } from './__testUtils__/database';
 import { testClusterConfig } from './__testUtils__/kubernetesCluster';
 import { exampleManifests } from './actions/kubernetesApply.examples';
 import { scaffolderModulePlatform } from './module';
+import { testStepsModule } from './__testUtils__/testSteps';
 import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
 
 jest.setTimeout(90_000);
@@ -30,33 +26,6 @@ jest.setTimeout(90_000);
  * server. Whatever step fails, nothing the run created remains, and a
  * namespace that existed before the run is untouched.
  */
-
-const failingStep = createBackendModule({
-  pluginId: 'scaffolder',
-  moduleId: 'test-failing-step',
-  register({ registerInit }) {
-    registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint },
-      async init({ scaffolder }) {
-        scaffolder.addActions(
-          createTemplateAction({
-            id: 'test:maybe-fail',
-            schema: {
-              input: {
-                fail: z => z.boolean({ description: 'Fail this step' }),
-              },
-            },
-            async handler(ctx) {
-              if (ctx.input.fail) {
-                throw new Error('the step after the deployment failed');
-              }
-            },
-          }),
-        );
-      },
-    });
-  },
-});
 
 const failAt = (position: string) =>
   `\${{ parameters.failAt == '${position}' }}`;
@@ -108,7 +77,7 @@ const template: TemplateEntityV1beta3 = {
       },
       {
         id: 'after',
-        action: 'test:maybe-fail',
+        action: 'test:step',
         input: { fail: failAt('after') },
       },
     ],
@@ -138,7 +107,7 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
       features: [
         scaffolderPlugin,
         scaffolderModulePlatform,
-        failingStep,
+        testStepsModule,
         catalogServiceMock.mock({ getEntityByRef: async () => template })
           .factory,
         mockServices.database.factory({ knex }),

@@ -1,7 +1,4 @@
-import {
-  createBackendModule,
-  ServiceFactory,
-} from '@backstage/backend-plugin-api';
+import { ServiceFactory } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -15,19 +12,15 @@ import {
 } from '@backstage/plugin-scaffolder-backend/alpha';
 import { actionExecutePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  createTemplateAction,
-  scaffolderActionsExtensionPoint,
-} from '@backstage/plugin-scaffolder-node';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
 import { PlatformRun } from '@internal/plugin-platform-common';
 import { Knex } from 'knex';
 import { createSqliteDatabase } from './__testUtils__/database';
 import { LocalGithubApiServer } from 'local-targets';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import request from 'supertest';
 import { scaffolderModulePlatform } from './module';
+import { testStepsModule } from './__testUtils__/testSteps';
+import { waitFor } from './__testUtils__/waitFor';
 import {
   githubIntegrationConfig,
   NO_DELETE_TOKEN,
@@ -40,52 +33,6 @@ jest.setTimeout(90_000);
  * The fault-injection tests: a real template through the real scaffolder
  * backend, with our module, against the loopback GitHub server.
  */
-
-/** A step a test can make fail, or hang until the run is cancelled. */
-const testSteps = createBackendModule({
-  pluginId: 'scaffolder',
-  moduleId: 'test-steps',
-  register({ registerInit }) {
-    registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint },
-      async init({ scaffolder }) {
-        scaffolder.addActions(
-          createTemplateAction({
-            id: 'test:step',
-            schema: {
-              input: {
-                fail: z => z.boolean({ description: 'Fail this step' }),
-                hang: z =>
-                  z.boolean({ description: 'Wait until cancelled' }).optional(),
-                writeFiles: z =>
-                  z
-                    .boolean({ description: 'Write the service files' })
-                    .optional(),
-              },
-            },
-            async handler(ctx) {
-              if (ctx.input.writeFiles) {
-                await fs.writeFile(
-                  path.join(ctx.workspacePath, 'catalog-info.yaml'),
-                  'kind: Component\n',
-                );
-              }
-              if (ctx.input.hang) {
-                await new Promise(resolve =>
-                  ctx.signal?.addEventListener('abort', resolve),
-                );
-                throw new Error('cancelled while waiting');
-              }
-              if (ctx.input.fail) {
-                throw new Error('step failed on purpose');
-              }
-            },
-          }),
-        );
-      },
-    });
-  },
-});
 
 const template: TemplateEntityV1beta3 = {
   apiVersion: 'scaffolder.backstage.io/v1beta3',
@@ -174,7 +121,7 @@ async function startBackend(
       ...(options.permissions ? [options.permissions] : []),
       scaffolderPlugin,
       scaffolderModulePlatform,
-      testSteps,
+      testStepsModule,
       catalog().factory,
       mockServices.database.factory({ knex: options.knex }),
       mockServices.rootConfig.factory({
@@ -202,24 +149,6 @@ type Backend = Awaited<ReturnType<typeof startBackend>>;
  * next. They go away with the worker process.
  */
 const sqlite = createSqliteDatabase;
-
-async function waitFor<T>(
-  what: string,
-  read: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
 
 function client(backend: Backend) {
   const auth = mockCredentials.user.header();
