@@ -56,7 +56,7 @@ const links = {
 
 function renderTaskPage(options: {
   getRun: jest.Mock;
-  taskStatus?: 'processing' | 'failed';
+  taskStatus?: 'processing' | 'completed' | 'failed';
   output?: typeof links;
 }) {
   const getTask = jest.fn<ReturnType<ScaffolderApi['getTask']>, []>(
@@ -129,6 +129,17 @@ describe('RollbackOutputs', () => {
     expect(getRun).toHaveBeenCalledTimes(1);
   });
 
+  it("takes the task's end from the scaffolder while the journal has not caught up", async () => {
+    const getRun = jest.fn().mockResolvedValue(run('processing', {}, {}));
+    renderTaskPage({ getRun, taskStatus: 'completed' });
+
+    expect(
+      await screen.findByText('This run completed and created 2 resources.'),
+    ).toBeInTheDocument();
+    await morePollIntervals();
+    expect(getRun).toHaveBeenCalledTimes(1);
+  });
+
   it('shows a failed run being rolled back, then rolled back after a poll, and stops polling', async () => {
     // The rollback finishes only when the test has seen it under way.
     let finishRollback!: () => void;
@@ -137,7 +148,6 @@ describe('RollbackOutputs', () => {
     });
     const getRun = jest
       .fn()
-      .mockResolvedValueOnce(run('processing', {}, {}))
       .mockResolvedValueOnce(run('failed', {}, { state: 'rolling_back' }))
       .mockImplementation(async () => {
         await rollbackFinished;
@@ -174,7 +184,7 @@ describe('RollbackOutputs', () => {
     );
 
     await morePollIntervals();
-    expect(getRun).toHaveBeenCalledTimes(3);
+    expect(getRun).toHaveBeenCalledTimes(2);
   });
 
   it('says which resource could not be removed, with the reason verbatim', async () => {

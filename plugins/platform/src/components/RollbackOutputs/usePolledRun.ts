@@ -33,12 +33,24 @@ export function usePolledRun(taskId: string, intervalMs: number): PolledRun {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
+    async function read(): Promise<{ run?: PlatformRun; settled: boolean }> {
+      const run = await platformApi.getRun(taskId);
+      if (run && !isTaskRunning(run.status)) {
+        return { run, settled: isRunSettled(run) };
+      }
+      // The journal learns a task's end from the rollback engine's next
+      // pass; until then the scaffolder's own status is the true one.
+      const { status } = await scaffolderApi.getTask(taskId);
+      if (!run) {
+        return { run, settled: !isTaskRunning(status) };
+      }
+      const current = { ...run, status };
+      return { run: current, settled: isRunSettled(current) };
+    }
+
     async function poll() {
       try {
-        const run = await platformApi.getRun(taskId);
-        const settled = run
-          ? isRunSettled(run)
-          : !isTaskRunning((await scaffolderApi.getTask(taskId)).status);
+        const { run, settled } = await read();
         if (stopped) {
           return;
         }
