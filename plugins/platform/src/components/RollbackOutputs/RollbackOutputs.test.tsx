@@ -7,7 +7,8 @@ import {
   PlatformResource,
   PlatformRun,
 } from '@internal/plugin-platform-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { useEffect, useState } from 'react';
 import { platformApiRef } from '../../api/PlatformApi';
 import { RollbackOutputs } from './RollbackOutputs';
 
@@ -54,15 +55,42 @@ const links = {
   ],
 };
 
+type TaskStatus = Awaited<ReturnType<ScaffolderApi['getTask']>>['status'];
+
+/**
+ * The stock task page as the scaffolder renders the outputs component: with
+ * no output until the task's completion event brings it, when
+ * `outputArrives` is given.
+ */
+function TaskPageOutputs(props: {
+  output?: typeof links;
+  outputArrives?: Promise<void>;
+  pollIntervalMs: number;
+}) {
+  const { outputArrives } = props;
+  const [output, setOutput] = useState(
+    outputArrives ? undefined : props.output,
+  );
+  useEffect(() => {
+    outputArrives?.then(() => setOutput(props.output));
+  }, [outputArrives, props.output]);
+  return (
+    <RollbackOutputs output={output} pollIntervalMs={props.pollIntervalMs} />
+  );
+}
+
 function renderTaskPage(options: {
   getRun: jest.Mock;
-  taskStatus?: 'processing' | 'completed' | 'failed';
+  taskStatus?: TaskStatus | (() => TaskStatus);
   output?: typeof links;
+  outputArrives?: Promise<void>;
+  pollIntervalMs?: number;
 }) {
+  const { taskStatus = 'failed' } = options;
   const getTask = jest.fn<ReturnType<ScaffolderApi['getTask']>, []>(
     async () => ({
       id: 'task-1',
-      status: options.taskStatus ?? 'failed',
+      status: typeof taskStatus === 'function' ? taskStatus() : taskStatus,
       createdAt: '2026-11-23T10:00:00.000Z',
       spec: {
         apiVersion: 'scaffolder.backstage.io/v1beta3',
@@ -73,7 +101,11 @@ function renderTaskPage(options: {
     }),
   );
   renderInTestApp(
-    <RollbackOutputs output={options.output} pollIntervalMs={10} />,
+    <TaskPageOutputs
+      output={options.output}
+      outputArrives={options.outputArrives}
+      pollIntervalMs={options.pollIntervalMs ?? 10}
+    />,
     {
       mountPath: '/create/tasks/:taskId',
       initialRouteEntries: ['/create/tasks/task-1'],
@@ -138,6 +170,38 @@ describe('RollbackOutputs', () => {
     ).toBeInTheDocument();
     await morePollIntervals();
     expect(getRun).toHaveBeenCalledTimes(1);
+  });
+
+  it("reads the run again as soon as the task's outputs arrive", async () => {
+    let completed = false;
+    let completionEvent!: () => void;
+    const outputArrives = new Promise<void>(resolve => {
+      completionEvent = resolve;
+    });
+    const getRun = jest.fn().mockResolvedValue(run('processing', {}));
+    renderTaskPage({
+      getRun,
+      taskStatus: () => (completed ? 'completed' : 'processing'),
+      output: links,
+      outputArrives,
+      // Far longer than the test: only the outputs can cause a second read.
+      pollIntervalMs: 60_000,
+    });
+
+    expect(
+      await screen.findByText(
+        'This run is in progress and has created 1 resource so far.',
+      ),
+    ).toBeInTheDocument();
+    completed = true;
+    await act(async () => completionEvent());
+    expect(
+      await screen.findByText('This run completed and created 1 resource.'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /Repository/ }),
+    ).toBeInTheDocument();
+    expect(getRun).toHaveBeenCalledTimes(2);
   });
 
   it('shows a failed run being rolled back, then rolled back after a poll, and stops polling', async () => {

@@ -12,6 +12,8 @@ import { usePolledRun } from './usePolledRun';
 /** @public */
 export interface RollbackPanelProps {
   taskId: string;
+  /** Whether the page has received the task's outputs. */
+  outputReceived: boolean;
   /** How often the run is read again until it settles. */
   pollIntervalMs?: number;
 }
@@ -24,10 +26,11 @@ export interface RollbackPanelProps {
  * progress bar would promise a panel that never comes.
  */
 export function RollbackPanel(props: RollbackPanelProps) {
-  const { run, loaded, error } = usePolledRun(
-    props.taskId,
-    props.pollIntervalMs ?? 2000,
-  );
+  const { run, loaded, error } = usePolledRun({
+    taskId: props.taskId,
+    intervalMs: props.pollIntervalMs ?? 2000,
+    outputReceived: props.outputReceived,
+  });
   if (!loaded) {
     return null;
   }
@@ -78,7 +81,11 @@ export function RollbackOutputs(props: RollbackOutputsProps) {
     <>
       <DefaultTemplateOutputs output={output} />
       {taskId && (
-        <RollbackPanel taskId={taskId} pollIntervalMs={pollIntervalMs} />
+        <RollbackPanel
+          taskId={taskId}
+          outputReceived={output !== undefined}
+          pollIntervalMs={pollIntervalMs}
+        />
       )}
     </>
   );

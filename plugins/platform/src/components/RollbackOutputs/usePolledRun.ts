@@ -22,12 +22,26 @@ export interface PolledRun {
  * the task's event stream never tells of it; polling the journal does. A
  * task with no record yet is polled while the scaffolder says it is still
  * running, since a later step may create the first resource. Polling stops
- * at the first error: it is shown, and a reload tries again.
+ * at the first error: it is shown, and a reload (or the task's outputs
+ * arriving) tries again.
  */
-export function usePolledRun(taskId: string, intervalMs: number): PolledRun {
+export function usePolledRun(options: {
+  taskId: string;
+  intervalMs: number;
+  /**
+   * Whether the page has received the task's outputs. When it turns true the
+   * run is read again at once, rather than up to an interval after the
+   * outputs appeared.
+   */
+  outputReceived: boolean;
+}): PolledRun {
+  const { taskId, intervalMs, outputReceived } = options;
   const platformApi = useApi(platformApiRef);
   const scaffolderApi = useApi(scaffolderApiRef);
-  const [state, setState] = useState<PolledRun>({ loaded: false });
+  // Keyed by task, so another task's run never shows while its own loads.
+  const [state, setState] = useState<PolledRun & { taskId?: string }>({
+    loaded: false,
+  });
 
   useEffect(() => {
     let stopped = false;
@@ -54,14 +68,15 @@ export function usePolledRun(taskId: string, intervalMs: number): PolledRun {
         if (stopped) {
           return;
         }
-        setState({ loaded: true, run });
+        setState({ taskId, loaded: true, run });
         if (!settled) {
           timer = setTimeout(poll, intervalMs);
         }
       } catch (e) {
         if (!stopped) {
           setState(previous => ({
-            ...previous,
+            ...(previous.taskId === taskId ? previous : {}),
+            taskId,
             loaded: true,
             error: toError(e),
           }));
@@ -69,13 +84,12 @@ export function usePolledRun(taskId: string, intervalMs: number): PolledRun {
       }
     }
 
-    setState({ loaded: false });
     poll();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [platformApi, scaffolderApi, taskId, intervalMs]);
+  }, [platformApi, scaffolderApi, taskId, intervalMs, outputReceived]);
 
-  return state;
+  return state.taskId === taskId ? state : { loaded: false };
 }
