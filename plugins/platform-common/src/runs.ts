@@ -29,7 +29,10 @@ export interface PlatformResource {
   /** A link a person can open, where there is one. */
   url?: string;
   state: PlatformResourceState;
-  /** Why a rollback failed, in words; never a raw API error. */
+  /**
+   * In words, never a raw API error: why a rollback failed, or for a rolled
+   * back resource whether it was `deleted` or `it was already gone`.
+   */
   reason?: string;
   createdAt: string;
   updatedAt: string;

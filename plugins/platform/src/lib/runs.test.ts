@@ -60,6 +60,7 @@ describe('describeResourceState', () => {
     ['failed', 'created', 'waiting for rollback'],
     ['failed', 'kept', 'kept: its step set rollback: false'],
     ['failed', 'rolling_back', 'rolling back'],
+    // A run journaled before the engine recorded what it found.
     ['cancelled', 'rolled_back', 'rolled back: deleted or already gone'],
     ['failed', 'rollback_failed', 'rollback failed'],
   ] as const)('a %s run: %s reads "%s"', (status, state, label) => {
@@ -67,6 +68,15 @@ describe('describeResourceState', () => {
     expect(describeResourceState(subject.resources[0], subject).label).toBe(
       label,
     );
+  });
+
+  it('says what the rollback found: deleted, or already gone', () => {
+    const subject = run('failed', 'rolled_back', 'rolled_back');
+    subject.resources[0].reason = 'deleted';
+    subject.resources[1].reason = 'it was already gone';
+    expect(
+      subject.resources.map(r => describeResourceState(r, subject).label),
+    ).toEqual(['rolled back: deleted', 'rolled back: it was already gone']);
   });
 });
 

@@ -74,8 +74,11 @@ export function describeResourceState(
     case 'rolling_back':
       return { label: 'rolling back', tone: 'running' };
     case 'rolled_back':
-      // The journal does not record which of the two it was.
-      return { label: 'rolled back: deleted or already gone', tone: 'ok' };
+      // Runs journaled before the engine recorded the outcome have none.
+      return {
+        label: `rolled back: ${resource.reason ?? 'deleted or already gone'}`,
+        tone: 'ok',
+      };
     case 'rollback_failed':
       return { label: 'rollback failed', tone: 'error' };
     default:

@@ -150,6 +150,9 @@ describe('RollbackEngine', () => {
     expect(attempts).toHaveLength(3);
     expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(45);
     expect(await states()).toEqual({ one: 'rolled_back' });
+    expect((await journal.listByTask('t1'))[0].reason).toBe(
+      'it was already gone',
+    );
     expect(logLines.at(-1)?.message).toBe(
       'Rolled back test:thing one: it was already gone.',
     );
@@ -169,7 +172,7 @@ describe('RollbackEngine', () => {
     expect(deleted).toEqual(['one']);
     const entries = await journal.listByTask('t1');
     expect(entries.map(e => [e.identity, e.state, e.reason])).toEqual([
-      ['one', 'rolled_back', undefined],
+      ['one', 'rolled_back', 'deleted'],
       ['two', 'rollback_failed', 'the token lacks the delete_repo scope'],
     ]);
     expect(logLines.map(l => l.message)).toContain(

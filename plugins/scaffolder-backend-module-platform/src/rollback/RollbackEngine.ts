@@ -242,12 +242,10 @@ export class RollbackEngine {
         const result = await this.holdingLease(entry.taskId, () =>
           compensator.compensate(entry, { signal }),
         );
-        await journal.setState(entry.id, 'rolled_back');
-        await log(
-          result === 'deleted'
-            ? `Rolled back ${describe(entry)}: deleted.`
-            : `Rolled back ${describe(entry)}: it was already gone.`,
-        );
+        const outcome =
+          result === 'deleted' ? 'deleted' : 'it was already gone';
+        await journal.setState(entry.id, 'rolled_back', outcome);
+        await log(`Rolled back ${describe(entry)}: ${outcome}.`);
         return;
       } catch (e) {
         if (this.stopController.signal.aborted) {

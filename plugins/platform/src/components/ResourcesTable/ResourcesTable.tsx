@@ -41,7 +41,8 @@ function ResourceState(props: {
   return (
     <span data-testid="resource-state">
       <Status>{label}</Status>
-      {resource.reason && (
+      {/* A rolled back resource's reason is already part of its label. */}
+      {resource.state === 'rollback_failed' && resource.reason && (
         <Typography variant="body2" color="error" data-testid="resource-reason">
           {resource.reason}
         </Typography>

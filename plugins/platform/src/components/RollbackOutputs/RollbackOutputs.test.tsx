@@ -217,8 +217,8 @@ describe('RollbackOutputs', () => {
         await rollbackFinished;
         return run(
           'failed',
-          { state: 'rolled_back' },
-          { state: 'rolled_back' },
+          { state: 'rolled_back', reason: 'deleted' },
+          { state: 'rolled_back', reason: 'it was already gone' },
         );
       });
     renderTaskPage({ getRun });
@@ -240,11 +240,9 @@ describe('RollbackOutputs', () => {
         'This run failed: everything it created was removed.',
       ),
     ).toBeInTheDocument();
-    expect(stateOf('github:repository')).toBe(
-      'rolled back: deleted or already gone',
-    );
+    expect(stateOf('github:repository')).toBe('rolled back: deleted');
     expect(stateOf('kubernetes:namespace')).toBe(
-      'rolled back: deleted or already gone',
+      'rolled back: it was already gone',
     );
 
     await morePollIntervals();
