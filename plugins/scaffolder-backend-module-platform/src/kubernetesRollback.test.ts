@@ -52,6 +52,7 @@ const template: TemplateEntityV1beta3 = {
           name: '${{ parameters.name }}',
           service: '${{ parameters.name }}',
           owner: 'group:default/payments-team',
+          adopt: "${{ parameters.name == 'svc-adopted' }}",
         },
       },
       {
@@ -194,7 +195,7 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
       .expect(200);
 
     const entries = await rolledBack(taskId);
-    expect(entries.map(e => e.state)).toEqual(Array(5).fill('rolled_back'));
+    expect(entries.map(e => e.state)).toEqual(Array(6).fill('rolled_back'));
     expect(cluster.get('namespaces', undefined, 'svc-cancel')).toBeUndefined();
   });
 
@@ -216,6 +217,7 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
       ['kubernetes:namespace', 'created'],
       ['kubernetes:resourcequota', 'created'],
       ['kubernetes:limitrange', 'created'],
+      ['kubernetes:resourcequota-change', 'created'],
       ['kubernetes:deployment', 'created'],
       ['kubernetes:service', 'created'],
     ]);
@@ -225,8 +227,8 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
   it.each([
     { position: 'namespace', name: 'existing', journaled: 0 },
     { position: 'quota', name: 'svc-quota', journaled: 3 },
-    { position: 'apply', name: 'svc-apply', journaled: 5 },
-    { position: 'after', name: 'svc-after', journaled: 5 },
+    { position: 'apply', name: 'svc-apply', journaled: 6 },
+    { position: 'after', name: 'svc-after', journaled: 6 },
   ])(
     'removes everything the run created when it fails at the $position step',
     async ({ position, name, journaled }) => {
@@ -258,4 +260,55 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
       expect(existing?.status).toEqual({ phase: 'Active' });
     },
   );
+
+  it('restores the quota of an adopted namespace the run raised, and leaves the namespace otherwise as it was', async () => {
+    const labels = {
+      'app.kubernetes.io/managed-by': 'backstage-platform',
+      'platform.internal/service': 'svc-adopted',
+    };
+    const namespace = cluster.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'svc-adopted', labels },
+    });
+    const quota = cluster.seed({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'platform-quota', namespace: 'svc-adopted', labels },
+      spec: { hard: { cpu: '2', memory: '4Gi', pods: '10' } },
+    });
+
+    const { taskId, status } = await runToEnd({
+      name: 'svc-adopted',
+      failAt: 'after',
+    });
+    expect(status).toBe('failed');
+    const entries = await rolledBack(taskId);
+    expect(entries.map(e => [e.kind, e.state, e.reason])).toEqual([
+      ['kubernetes:limitrange', 'rolled_back', 'deleted'],
+      [
+        'kubernetes:resourcequota-change',
+        'rolled_back',
+        'restored the values it had before the run',
+      ],
+      ['kubernetes:deployment', 'rolled_back', 'deleted'],
+      ['kubernetes:service', 'rolled_back', 'deleted'],
+    ]);
+    expect(
+      cluster.get('resourcequotas', 'svc-adopted', 'platform-quota'),
+    ).toMatchObject({
+      metadata: { uid: quota.metadata.uid, labels },
+      spec: { hard: { cpu: '2', memory: '4Gi', pods: '10' } },
+    });
+    expect(cluster.get('namespaces', undefined, 'svc-adopted')).toMatchObject({
+      metadata: { uid: namespace.metadata.uid, labels },
+      status: { phase: 'Active' },
+    });
+    expect(
+      cluster
+        .list('deployments')
+        .concat(cluster.list('services'), cluster.list('limitranges'))
+        .filter(o => o.metadata.namespace === 'svc-adopted'),
+    ).toEqual([]);
+  });
 });

@@ -13,6 +13,7 @@ import { createKubernetesNamespaceCreateAction } from './actions/kubernetesNames
 import { createKubernetesQuotaApplyAction } from './actions/kubernetesQuotaApply';
 import { createKubernetesCompensators } from './kubernetes/compensators';
 import { readPlatformKubernetes } from './kubernetes/platformKubernetes';
+import { createQuotaChangeCompensator } from './kubernetes/quotaChange';
 import { createGithubRepositoryCompensator } from './github/githubRepositoryCompensator';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { envVarFilter, k8sNameFilter } from './filters';
@@ -96,6 +97,9 @@ export const scaffolderModulePlatform = createBackendModule({
         })) {
           compensators.register(compensator);
         }
+        compensators.register(
+          createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
+        );
 
         const seconds = (key: string) => {
           const value = config.getOptionalNumber(`platform.rollback.${key}`);

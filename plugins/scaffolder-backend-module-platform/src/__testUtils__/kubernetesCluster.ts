@@ -14,6 +14,7 @@ import {
   PlatformKubernetes,
   readPlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
+import { createQuotaChangeCompensator } from '../kubernetes/quotaChange';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from '../rollback/ResourceCompensatorRegistry';
 import { RollbackEngine } from '../rollback/RollbackEngine';
@@ -102,6 +103,9 @@ export async function startTestCluster(
   })) {
     compensators.register(compensator);
   }
+  compensators.register(
+    createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
+  );
   const rollbackLog: string[] = [];
   const failed = new Set<string>();
   const engine = new RollbackEngine({

@@ -46,8 +46,177 @@ describe('platform:kubernetes:quota:apply', () => {
       memory: '8Gi',
       pods: '40',
     });
-    // An update is not a creation: nothing for this run to roll back.
-    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
+  });
+
+  describe('rollback of a change to an existing quota', () => {
+    const quotaApply = (
+      input: {
+        quota: { cpu?: string; pods?: number };
+        rollback?: boolean;
+      },
+      options?: { stepId?: string },
+    ) => {
+      const ctx = actionContext(
+        { namespace: 'payments', ...input },
+        { taskId: 'quota-run', ...options },
+      );
+      return action.handler(ctx).then(() => ctx);
+    };
+    const entries = () => cluster.journal.listByTask('quota-run');
+    const before = { cpu: '4', memory: '8Gi', pods: '20' };
+
+    it('records the previous limits before the change', async () => {
+      const applies: unknown[] = [];
+      const clientFor = cluster.kubernetes.clientFor.bind(cluster.kubernetes);
+      jest.spyOn(cluster.kubernetes, 'clientFor').mockImplementation(name => {
+        const client = clientFor(name);
+        return {
+          ...client,
+          async apply(object, options) {
+            applies.push(await entries());
+            return client.apply(object, options);
+          },
+        };
+      });
+      await quotaApply({ quota: { cpu: '8', pods: 40 } });
+      expect(applies).toEqual([
+        [
+          expect.objectContaining({
+            kind: 'kubernetes:resourcequota-change',
+            identity: 'local/payments/resourcequotas/platform-quota',
+            state: 'pending',
+          }),
+        ],
+      ]);
+      const [entry] = await entries();
+      expect(entry).toMatchObject({
+        state: 'created',
+        data: {
+          previous: before,
+          applied: { cpu: '8', memory: '8Gi', pods: '40' },
+        },
+      });
+    });
+
+    it('restores the previous limits when the run fails', async () => {
+      await quotaApply({ quota: { cpu: '8', pods: 40 } });
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual(before);
+      expect(await entries()).toEqual([
+        expect.objectContaining({
+          state: 'rolled_back',
+          reason: 'restored the values it had before the run',
+        }),
+      ]);
+      expect(
+        cluster.server.get('namespaces', undefined, 'payments')?.status,
+      ).toEqual({ phase: 'Active' });
+    });
+
+    it('restores the limits of each of two steps, newest first', async () => {
+      await quotaApply({ quota: { cpu: '8' } }, { stepId: 'first' });
+      await quotaApply({ quota: { cpu: '12' } }, { stepId: 'second' });
+      expect(hard()).toMatchObject({ cpu: '12' });
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual(before);
+    });
+
+    it('keeps the values from before the first execution when the step runs again', async () => {
+      await quotaApply({ quota: { cpu: '8' } });
+      const replay = await quotaApply({ quota: { cpu: '8' } });
+      expect(replay.output).toHaveBeenCalledWith('previousQuota', before);
+      expect(await entries()).toEqual([
+        expect.objectContaining({
+          data: expect.objectContaining({ previous: before }),
+        }),
+      ]);
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual(before);
+    });
+
+    it('leaves a change someone made after the step and says what differs', async () => {
+      await quotaApply({ quota: { cpu: '8' } });
+      const client = cluster.kubernetes.clientFor(undefined);
+      const quota = cluster.server.get(
+        'resourcequotas',
+        'payments',
+        'platform-quota',
+      )!;
+      const changed = {
+        ...quota,
+        spec: { hard: { cpu: '12', memory: '8Gi', pods: '20' } },
+      };
+      await client.replace(changed);
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual({ cpu: '12', memory: '8Gi', pods: '20' });
+      const [entry] = await entries();
+      expect(entry.state).toBe('rollback_failed');
+      expect(entry.reason).toBe(
+        'Did not restore the previous limits of ResourceQuota platform-quota in namespace payments on cluster local (cpu=4, memory=8Gi, pods=20): the quota was changed after this run set it (cpu is 12 where the run set 8), and that change is left in force',
+      );
+      expect(cluster.rollbackLog.join('\n')).toContain(
+        'cpu is 12 where the run set 8',
+      );
+    });
+
+    it.each([
+      ['deleted', 100],
+      ['terminating', 0],
+    ])('counts a namespace %s since as already gone', async (_, waitMs) => {
+      await quotaApply({ quota: { cpu: '8' } });
+      const namespace = cluster.server.get(
+        'namespaces',
+        undefined,
+        'payments',
+      )!;
+      await cluster.kubernetes
+        .clientFor(undefined)
+        .deleteExact(namespace, namespace.metadata.uid!);
+      await new Promise(resolve => setTimeout(resolve, waitMs));
+      cluster.server.requests.length = 0;
+      await cluster.rollback('quota-run');
+      expect(await entries()).toEqual([
+        expect.objectContaining({
+          state: 'rolled_back',
+          reason: 'it was already gone',
+        }),
+      ]);
+      expect(cluster.server.requests.filter(r => r.write)).toEqual([]);
+    });
+
+    it('keeps the change with rollback: false', async () => {
+      await quotaApply({ quota: { cpu: '8' }, rollback: false });
+      await cluster.rollback('quota-run');
+      expect(hard()).toMatchObject({ cpu: '8' });
+      expect((await entries()).map(e => e.state)).toEqual(['kept']);
+    });
+
+    it('forgets the intent when the API server refuses the change', async () => {
+      cluster.server.failNext(1, { method: 'PATCH', status: 403 });
+      await expect(quotaApply({ quota: { cpu: '8' } })).rejects.toMatchObject({
+        name: 'NotAllowedError',
+      });
+      expect(await entries()).toEqual([]);
+      expect(hard()).toEqual(before);
+    });
+
+    it('does not claim an existing quota it only changes', async () => {
+      const client = cluster.kubernetes.clientFor(undefined);
+      const quota = cluster.server.get(
+        'resourcequotas',
+        'payments',
+        'platform-quota',
+      )!;
+      await client.replace({
+        ...quota,
+        metadata: { ...quota.metadata, annotations: {} },
+      });
+      await quotaApply({ quota: { cpu: '8' } });
+      expect(
+        cluster.server.get('resourcequotas', 'payments', 'platform-quota')
+          ?.metadata.annotations?.['platform.internal/created-by-task'],
+      ).toBeUndefined();
+    });
   });
 
   it.each([
@@ -189,6 +358,7 @@ describe('platform:kubernetes:quota:apply', () => {
     await action.handler(ctx);
     expect(hard()).toEqual({ cpu: '4', memory: '8Gi', pods: '20' });
     expect(cluster.server.requests.filter(r => r.write)).toEqual([]);
+    expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
     expect(cluster.server.requests).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

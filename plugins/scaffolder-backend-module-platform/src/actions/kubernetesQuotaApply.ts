@@ -13,8 +13,20 @@ import {
   toQuotaRequest,
 } from '../kubernetes/inputs';
 import { resolveQuota } from '../kubernetes/config';
-import { explained } from '../kubernetes/errors';
-import { journaledCreate } from '../kubernetes/journaledCreate';
+import {
+  describeKubernetesFailure,
+  explained,
+  toPlatformError,
+} from '../kubernetes/errors';
+import {
+  journaledCreate,
+  journalIdentity,
+} from '../kubernetes/journaledCreate';
+import {
+  hardOf,
+  QUOTA_CHANGE_KIND,
+  QuotaChangeFacts,
+} from '../kubernetes/quotaChange';
 import {
   ANNOTATION_CREATED_BY_TASK,
   assertDns1123Label,
@@ -125,15 +137,48 @@ export function createKubernetesQuotaApplyAction(options: {
         kind: 'ResourceQuota',
         metadata: { name: QUOTA_NAME, namespace: name },
       });
-      const previous = (
-        existing as { spec?: { hard?: Record<string, string> } }
-      )?.spec?.hard;
-      const hard = resolveQuota(
+      let previous = existing ? hardOf(existing) : undefined;
+      let hard = resolveQuota(
         kubernetes.settings,
         request,
         previous ?? kubernetes.settings.quota.default,
       );
+      // Intent before the change, so a rollback can restore what was there.
+      // Recorded even when nothing differs: on a replay of this step the
+      // quota already holds the new values, and only the journal still has
+      // the ones from before the first execution.
+      const quotaFacts = {
+        cluster,
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        name: QUOTA_NAME,
+        namespace: name,
+      };
+      const change =
+        existing && !ctx.isDryRun
+          ? await journal.recordIntent({
+              taskId: ctx.task.id,
+              stepId: ctx.step?.id ?? 'unknown',
+              kind: QUOTA_CHANGE_KIND,
+              identity: journalIdentity(quotaFacts),
+              data: {
+                ...quotaFacts,
+                uid: existing.metadata?.uid ?? '',
+                previous: previous!,
+                applied: hard,
+              } satisfies QuotaChangeFacts,
+            })
+          : undefined;
+      if (change) {
+        ({ previous, applied: hard } = change.data as QuotaChangeFacts);
+      }
       const labels = namespace.metadata?.labels ?? {};
+      // Proof of ownership for rollback, only on a quota this run creates;
+      // an existing quota keeps the run that created it, and one nobody
+      // claimed is not claimed by a run that merely changes it.
+      const createdBy = existing
+        ? existing.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK]
+        : ctx.task.id;
       const quota = {
         apiVersion: 'v1',
         kind: 'ResourceQuota',
@@ -149,13 +194,9 @@ export function createKubernetesQuotaApplyAction(options: {
               ? { [LABEL_SERVICE]: labels[LABEL_SERVICE] }
               : {}),
           },
-          // Proof of ownership for rollback, only on a quota this run creates;
-          // an existing quota keeps the run that created it.
-          annotations: {
-            [ANNOTATION_CREATED_BY_TASK]:
-              existing?.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] ??
-              ctx.task.id,
-          },
+          ...(createdBy
+            ? { annotations: { [ANNOTATION_CREATED_BY_TASK]: createdBy } }
+            : {}),
         },
         spec: { hard },
       };
@@ -164,7 +205,7 @@ export function createKubernetesQuotaApplyAction(options: {
       if (previous) {
         ctx.output('previousQuota', previous);
       }
-      const change = `${JSON.stringify(previous ?? {})} to ${JSON.stringify(
+      const described = `${JSON.stringify(previous ?? {})} to ${JSON.stringify(
         hard,
       )}`;
 
@@ -174,29 +215,49 @@ export function createKubernetesQuotaApplyAction(options: {
           `apply the quota of ${where}`,
         );
         ctx.logger.info(
-          `Dry run: would change the quota of ${where} from ${change}: ${JSON.stringify(
+          `Dry run: would change the quota of ${where} from ${described}: ${JSON.stringify(
             quota,
           )}`,
         );
         return;
       }
 
-      ctx.logger.info(`Changing the quota of ${where} from ${change}`);
+      ctx.logger.info(`Changing the quota of ${where} from ${described}`);
       const key = `platform.kubernetes.quota.apply.${cluster}.${name}`;
-      if (existing) {
+      if (change) {
+        // A retry of a run whose change was rolled back must change the
+        // quota again, not replay the checkpoint of the first attempt.
+        const attempt = Number(change.data.attempt ?? 0);
         await ctx.checkpoint({
-          key,
+          key: attempt > 0 ? `${key}.attempt${attempt}` : key,
           fn: async () => {
-            await explained(
-              () => client.apply(quota, { dryRun: false }),
-              `apply the quota of ${where}`,
-            );
+            let applied;
+            try {
+              applied = await client.apply(quota, { dryRun: false });
+            } catch (e) {
+              // Refused outright: nothing changed, nothing to restore. After
+              // an unclear outcome the intent stays for rollback to look at.
+              if (!describeKubernetesFailure(e).unknownOutcome) {
+                await journal.discard(change.id);
+              }
+              throw toPlatformError(e, `apply the quota of ${where}`);
+            }
+            // What the server stores (`1000m` reads back as `1`) is what
+            // rollback compares against.
+            await journal.markCreated(change.id, {
+              data: { applied: hardOf(applied) },
+            });
+            if (ctx.input.rollback === false) {
+              await journal.markKept(change.id);
+            }
           },
         });
         ctx.logger.info(
-          `Changed the quota of ${where}; a rollback of this run does not restore the previous values ${JSON.stringify(
-            previous,
-          )}`,
+          ctx.input.rollback === false
+            ? `Changed the quota of ${where}; it stays changed if the run fails (rollback: false)`
+            : `Changed the quota of ${where}; if the run fails, rollback restores ${JSON.stringify(
+                previous,
+              )} unless the quota was changed again meanwhile`,
         );
         return;
       }

@@ -26,6 +26,12 @@ export interface KubernetesClient {
     object: KubernetesObject,
     options: { dryRun: boolean },
   ): Promise<T>;
+  /**
+   * Replaces the object as a whole. The API server refuses it with 409 when
+   * `metadata.resourceVersion` is no longer current, so a write based on a
+   * read never overwrites a change made since.
+   */
+  replace<T extends KubernetesObject>(object: KubernetesObject): Promise<T>;
   /** Deletes only the object with this uid (a delete precondition). */
   deleteExact(object: ObjectRef, uid: string): Promise<void>;
 }
@@ -95,6 +101,14 @@ export function createKubernetesClient(
         FIELD_MANAGER,
         true,
         PatchStrategy.ServerSideApply,
+      )) as T;
+    },
+    async replace<T extends KubernetesObject>(object: KubernetesObject) {
+      return (await objects.replace<T>(
+        toClientModel<T>(object),
+        undefined,
+        undefined,
+        FIELD_MANAGER,
       )) as T;
     },
     async deleteExact(ref: ObjectRef, uid: string) {

@@ -25,7 +25,16 @@ export const COMPENSATED_KINDS = [
   'Ingress',
 ] as const;
 
-function failed(error: unknown, doing: string): Error {
+/**
+ * The error a compensator throws for a failed call: transient for 5xx,
+ * timeouts and rate limits; otherwise in words, with `byHand` saying what
+ * the service account lacks permission for and what a person should do.
+ */
+export function failed(
+  error: unknown,
+  doing: string,
+  byHand = 'delete this object; delete it by hand',
+): Error {
   const failure = describeKubernetesFailure(error);
   const message = `Could not ${doing}: ${failure.message}`;
   if (failure.unknownOutcome || failure.status === 429) {
@@ -33,13 +42,13 @@ function failed(error: unknown, doing: string): Error {
   }
   if (failure.status === 401 || failure.status === 403) {
     return new Error(
-      `${message}. The service account configured for the cluster needs permission to delete this object; delete it by hand.`,
+      `${message}. The service account configured for the cluster needs permission to ${byHand}.`,
     );
   }
   return new Error(message);
 }
 
-async function readOrFail(
+export async function readOrFail(
   client: KubernetesClient,
   facts: KubernetesObjectFacts,
 ): Promise<KubernetesObject | undefined> {

@@ -28,6 +28,7 @@ describe('journaledCreate', () => {
       cluster: 'local',
       create: write,
       apply: write,
+      replace: write,
       read: jest.fn(async () => undefined),
       deleteExact: jest.fn(),
     };

@@ -7,7 +7,11 @@ import {
   UNRESOLVED_STATES,
 } from './DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
-import { JournalEntry, TransientCompensationError } from './types';
+import {
+  CompensationResult,
+  JournalEntry,
+  TransientCompensationError,
+} from './types';
 
 /** What the engine needs to know about a scaffolder task. */
 export interface TaskSummary {
@@ -51,6 +55,13 @@ export interface RollbackEngineOptions {
 }
 
 const FINAL_FAILURES = new Set(['failed', 'cancelled']);
+
+/** The outcome in words, as the journal's reason and the run's log show it. */
+const OUTCOMES: Record<CompensationResult, string> = {
+  deleted: 'deleted',
+  already_gone: 'it was already gone',
+  restored: 'restored the values it had before the run',
+};
 
 function describe(entry: JournalEntry): string {
   return `${entry.kind} ${entry.identity}${entry.url ? ` (${entry.url})` : ''}`;
@@ -242,8 +253,7 @@ export class RollbackEngine {
         const result = await this.holdingLease(entry.taskId, () =>
           compensator.compensate(entry, { signal }),
         );
-        const outcome =
-          result === 'deleted' ? 'deleted' : 'it was already gone';
+        const outcome = OUTCOMES[result];
         await journal.setState(entry.id, 'rolled_back', outcome);
         await log(`Rolled back ${describe(entry)}: ${outcome}.`);
         return;

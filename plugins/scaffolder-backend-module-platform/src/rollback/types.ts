@@ -59,6 +59,12 @@ export class TransientCompensationError extends Error {
 }
 
 /**
+ * What a compensation did: deleted what the run created, found it already
+ * gone, or put back what a run changed (`restored`).
+ */
+export type CompensationResult = 'deleted' | 'already_gone' | 'restored';
+
+/**
  * Undoes one kind of resource. `compensate` deletes the resource only when
  * the entry proves this run created it, treats "already gone" (or
  * terminating, where deletion is asynchronous) as done, and throws an error
@@ -66,12 +72,14 @@ export class TransientCompensationError extends Error {
  * scope); that message is shown to users, so it never embeds a raw API error.
  * Throw `TransientCompensationError` for failures worth retrying. Entries in
  * state `pending` (intent recorded, outcome unknown) reach `compensate` too:
- * look for the ownership marker before deleting anything.
+ * look for the ownership marker before deleting anything. A change to
+ * something the run did not create is undone by restoring what was there,
+ * and only while nobody else changed it since.
  */
 export interface ResourceCompensator {
   kind: string;
   compensate(
     entry: JournalEntry,
     options: { signal: AbortSignal },
-  ): Promise<'deleted' | 'already_gone'>;
+  ): Promise<CompensationResult>;
 }
