@@ -23,11 +23,9 @@ describe('platform:kubernetes:quota:apply', () => {
     await cluster.close();
   });
 
-  const hard = () =>
-    (
-      cluster.server.get('resourcequotas', 'payments', 'platform-quota')
-        ?.spec as any
-    )?.hard;
+  const storedQuota = () =>
+    cluster.server.get('resourcequotas', 'payments', 'platform-quota');
+  const hard = () => (storedQuota()?.spec as any)?.hard;
 
   it('changes the requested resources and keeps the others', async () => {
     const ctx = actionContext({
@@ -54,12 +52,23 @@ describe('platform:kubernetes:quota:apply', () => {
         quota: { cpu?: string; pods?: number };
         rollback?: boolean;
       },
-      options?: { stepId?: string },
+      options?: { stepId?: string; checkpoints?: Map<string, unknown> },
     ) => {
       const ctx = actionContext(
         { namespace: 'payments', ...input },
-        { taskId: 'quota-run', ...options },
+        { taskId: 'quota-run', stepId: options?.stepId },
       );
+      const checkpoints = options?.checkpoints;
+      if (checkpoints) {
+        // As the scaffolder does for a retried task: a finished checkpoint
+        // returns its stored result instead of running again.
+        ctx.checkpoint = (async ({ key, fn }) => {
+          if (!checkpoints.has(key)) {
+            checkpoints.set(key, await fn());
+          }
+          return checkpoints.get(key);
+        }) as typeof ctx.checkpoint;
+      }
       return action.handler(ctx).then(() => ctx);
     };
     const entries = () => cluster.journal.listByTask('quota-run');
@@ -134,14 +143,37 @@ describe('platform:kubernetes:quota:apply', () => {
       expect(hard()).toEqual(before);
     });
 
+    it('changes the quota again when a run is retried after its rollback', async () => {
+      const checkpoints = new Map<string, unknown>();
+      await quotaApply({ quota: { cpu: '8' } }, { checkpoints });
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual(before);
+
+      const retry = await quotaApply({ quota: { cpu: '8' } }, { checkpoints });
+      expect(hard()).toMatchObject({ cpu: '8' });
+      expect(retry.output).toHaveBeenCalledWith('previousQuota', before);
+      expect((await entries()).map(e => e.state)).toEqual(['created']);
+    });
+
+    it('restores the limits after a change whose outcome was unclear', async () => {
+      cluster.server.failNext(1, {
+        method: 'PATCH',
+        status: 503,
+        afterCommit: true,
+      });
+      await expect(quotaApply({ quota: { cpu: '8' } })).rejects.toThrow(
+        'Could not apply the quota of namespace payments on cluster local',
+      );
+      expect(hard()).toMatchObject({ cpu: '8' });
+      expect((await entries()).map(e => e.state)).toEqual(['pending']);
+      await cluster.rollback('quota-run');
+      expect(hard()).toEqual(before);
+    });
+
     it('leaves a change someone made after the step and says what differs', async () => {
       await quotaApply({ quota: { cpu: '8' } });
       const client = cluster.kubernetes.clientFor(undefined);
-      const quota = cluster.server.get(
-        'resourcequotas',
-        'payments',
-        'platform-quota',
-      )!;
+      const quota = storedQuota()!;
       const changed = {
         ...quota,
         spec: { hard: { cpu: '12', memory: '8Gi', pods: '20' } },
@@ -202,19 +234,16 @@ describe('platform:kubernetes:quota:apply', () => {
 
     it('does not claim an existing quota it only changes', async () => {
       const client = cluster.kubernetes.clientFor(undefined);
-      const quota = cluster.server.get(
-        'resourcequotas',
-        'payments',
-        'platform-quota',
-      )!;
+      const quota = storedQuota()!;
       await client.replace({
         ...quota,
         metadata: { ...quota.metadata, annotations: {} },
       });
       await quotaApply({ quota: { cpu: '8' } });
       expect(
-        cluster.server.get('resourcequotas', 'payments', 'platform-quota')
-          ?.metadata.annotations?.['platform.internal/created-by-task'],
+        storedQuota()?.metadata.annotations?.[
+          'platform.internal/created-by-task'
+        ],
       ).toBeUndefined();
     });
   });
@@ -279,11 +308,7 @@ describe('platform:kubernetes:quota:apply', () => {
 
   it('creates a missing quota, journaled, and rolls it back', async () => {
     const client = cluster.kubernetes.clientFor(undefined);
-    const quota = cluster.server.get(
-      'resourcequotas',
-      'payments',
-      'platform-quota',
-    )!;
+    const quota = storedQuota()!;
     await client.deleteExact(quota, quota.metadata.uid!);
     const ctx = actionContext({ namespace: 'payments', quota: { pods: 5 } });
     await action.handler(ctx);
@@ -304,11 +329,7 @@ describe('platform:kubernetes:quota:apply', () => {
   it('leaves a quota someone created between the read and the write, and rollback keeps it', async () => {
     const clientFor = cluster.kubernetes.clientFor.bind(cluster.kubernetes);
     const ours = clientFor(undefined);
-    const quota = cluster.server.get(
-      'resourcequotas',
-      'payments',
-      'platform-quota',
-    )!;
+    const quota = storedQuota()!;
     await ours.deleteExact(quota, quota.metadata.uid!);
     const theirQuota = {
       apiVersion: 'v1',
@@ -342,9 +363,7 @@ describe('platform:kubernetes:quota:apply', () => {
     });
     expect(await cluster.journal.listByTask(ctx.task.id)).toEqual([]);
     await cluster.rollback(ctx.task.id);
-    expect(
-      cluster.server.get('resourcequotas', 'payments', 'platform-quota'),
-    ).toMatchObject({
+    expect(storedQuota()).toMatchObject({
       metadata: { uid: theirs?.metadata.uid },
       spec: { hard: { pods: '1' } },
     });

@@ -91,6 +91,20 @@ describe('the quota change compensator', () => {
     });
   });
 
+  it('reads and compares again when the quota changed between its read and its write', async () => {
+    await recordChange('created');
+    await setHard(raised);
+    cluster.server.failNext(1, { method: 'PUT', status: 409 });
+    cluster.server.requests.length = 0;
+    await cluster.rollback('t1');
+    expect(
+      cluster.server.requests
+        .filter(r => r.path.endsWith('/platform-quota'))
+        .map(r => `${r.method} ${r.status}`),
+    ).toEqual(['GET 200', 'PUT 409', 'GET 200', 'PUT 200']);
+    expect((quota().spec as { hard: QuotaHard }).hard).toEqual(before);
+  });
+
   it('reports in words when the cluster refuses the restore', async () => {
     await recordChange('created');
     await setHard(raised);
