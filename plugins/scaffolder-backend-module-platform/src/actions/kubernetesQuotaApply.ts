@@ -54,7 +54,7 @@ export function createKubernetesQuotaApplyAction(options: {
   return createTemplateAction({
     id: 'platform:kubernetes:quota:apply',
     description:
-      'Changes the ResourceQuota of a namespace this platform manages, within the configured maximum. Refuses namespaces the platform does not manage.',
+      'Changes the ResourceQuota of a namespace this platform manages, within the configured maximum. Refuses namespaces the platform does not manage. If the run fails, the previous limits are restored unless someone changed the quota since.',
     examples,
     supportsDryRun: true,
     schema: {

@@ -25,7 +25,7 @@ export const rollbackInput = (z: Zod) =>
   z
     .boolean({
       description:
-        'Set to false to keep what this step created when the run fails, for debugging. Default true',
+        'Set to false to keep what this step created or changed when the run fails, for debugging. Default true',
     })
     .optional();
 
