@@ -30,8 +30,10 @@ export interface PlatformResource {
   url?: string;
   state: PlatformResourceState;
   /**
-   * In words, never a raw API error: why a rollback failed, or for a rolled
-   * back resource whether it was `deleted` or `it was already gone`.
+   * In words, never a raw API error: why a rollback failed, or what the
+   * rollback of a rolled back resource did (`deleted`, `it was already gone`,
+   * or for a change to something the run did not create, `restored the
+   * values it had before the run`).
    */
   reason?: string;
   createdAt: string;
@@ -51,4 +53,15 @@ export interface PlatformRun {
   createdBy?: string;
   createdAt: string;
   resources: PlatformResource[];
+}
+
+/**
+ * Whether entries of this kind record a change to something the run did not
+ * create (kinds ending in `-change`, such as
+ * `kubernetes:resourcequota-change`): rollback restores it, never deletes it.
+ *
+ * @public
+ */
+export function isChangeKind(kind: string): boolean {
+  return kind.endsWith('-change');
 }

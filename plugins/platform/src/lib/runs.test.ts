@@ -70,6 +70,16 @@ describe('describeResourceState', () => {
     );
   });
 
+  it('says changed, not created, of a change to something the run did not create', () => {
+    const subject = run('processing', 'pending', 'created');
+    for (const r of subject.resources) {
+      r.kind = 'kubernetes:resourcequota-change';
+    }
+    expect(
+      subject.resources.map(r => describeResourceState(r, subject).label),
+    ).toEqual(['being changed', 'changed']);
+  });
+
   it('says what the rollback found: deleted, or already gone', () => {
     const subject = run('failed', 'rolled_back', 'rolled_back');
     subject.resources[0].reason = 'deleted';

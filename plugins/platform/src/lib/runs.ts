@@ -1,4 +1,5 @@
 import {
+  isChangeKind,
   PlatformResource,
   PlatformResourceState,
   PlatformRun,
@@ -55,20 +56,23 @@ export function describeResourceState(
   run: PlatformRun,
 ): ResourceStateDescription {
   const failedRun = isFailedRun(run);
+  const [doing, done] = isChangeKind(resource.kind)
+    ? ['being changed', 'changed']
+    : ['being created', 'created'];
   switch (resource.state) {
     case 'pending':
       return failedRun
         ? { label: 'waiting for rollback', tone: 'pending' }
-        : { label: 'being created', tone: 'pending' };
+        : { label: doing, tone: 'pending' };
     case 'created':
       return failedRun
         ? { label: 'waiting for rollback', tone: 'pending' }
-        : { label: 'created', tone: 'ok' };
+        : { label: done, tone: 'ok' };
     case 'kept':
       return failedRun
         ? { label: 'kept: its step set rollback: false', tone: 'ok' }
         : {
-            label: 'created; kept even if the run fails (rollback: false)',
+            label: `${done}; kept even if the run fails (rollback: false)`,
             tone: 'ok',
           };
     case 'rolling_back':
