@@ -839,14 +839,17 @@ export async function startKubernetesApiServer(
     reply(201, render(type, stored));
   }
 
-  function handleItem(ctx: {
+  /** A request for one named object. */
+  type ItemRequest = {
     req: Request;
     type: ResourceType;
     namespace?: string;
     name: string;
     dryRun: boolean;
     reply: Reply;
-  }) {
+  };
+
+  function handleItem(ctx: ItemRequest) {
     const { req, type, namespace, name, dryRun, reply } = ctx;
     const key = keyOf(type, namespace, name);
     const existing =
@@ -934,15 +937,7 @@ export async function startKubernetesApiServer(
     }
   }
 
-  function handleWrite(ctx: {
-    req: Request;
-    type: ResourceType;
-    namespace?: string;
-    name: string;
-    dryRun: boolean;
-    reply: Reply;
-    existing?: Stored;
-  }) {
+  function handleWrite(ctx: ItemRequest & { existing?: Stored }) {
     const { req, type, namespace, name, dryRun, reply, existing } = ctx;
     const contentType = req.headers['content-type'] ?? '';
     const body = parseBody(req);

@@ -20,7 +20,7 @@ import {
   GITHUB_REPOSITORY_KIND,
   GithubRepositoryFacts,
 } from '../github/githubRepositoryCompensator';
-import { RollbackJournal } from '../rollback/types';
+import { checkpointKeyFor, RollbackJournal } from '../rollback/types';
 import { examples } from './githubRepoCreate.examples';
 
 const TEAM_PERMISSIONS = [
@@ -326,12 +326,7 @@ export function createGithubRepoCreateAction(
         data: { ...facts },
       });
 
-      // A retry of a run whose repository was rolled back must create it
-      // again, not replay the checkpoints of the first attempt.
-      const runAttempt = Number(entry.data.attempt ?? 0);
-      const keySuffix = `${host}.${owner}.${repo}${
-        runAttempt > 0 ? `.attempt${runAttempt}` : ''
-      }`;
+      const keySuffix = checkpointKeyFor(`${host}.${owner}.${repo}`, entry);
 
       const created = await ctx.checkpoint<CreatedRepo>({
         key: `platform.github.repo.create.${keySuffix}`,

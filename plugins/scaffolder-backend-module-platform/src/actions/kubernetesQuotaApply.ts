@@ -4,7 +4,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { RollbackJournal } from '../rollback/types';
+import { checkpointKeyFor, RollbackJournal } from '../rollback/types';
 import { ObjectRef } from '../kubernetes/client';
 import {
   clusterInput,
@@ -225,11 +225,8 @@ export function createKubernetesQuotaApplyAction(options: {
       ctx.logger.info(`Changing the quota of ${where} from ${described}`);
       const key = `platform.kubernetes.quota.apply.${cluster}.${name}`;
       if (change) {
-        // A retry of a run whose change was rolled back must change the
-        // quota again, not replay the checkpoint of the first attempt.
-        const attempt = Number(change.data.attempt ?? 0);
         await ctx.checkpoint({
-          key: attempt > 0 ? `${key}.attempt${attempt}` : key,
+          key: checkpointKeyFor(key, change),
           fn: async () => {
             let applied;
             try {

@@ -47,6 +47,16 @@ export interface RollbackJournal {
  * rate limit): the engine tries again with backoff until its time bound.
  * Any other error ends the attempt at once as `rollback_failed`.
  */
+/**
+ * The checkpoint key of a step's write recorded by `entry`. A retried run
+ * whose entry was rolled back gets a new key, so that it writes again instead
+ * of replaying the checkpoint of the attempt the rollback undid.
+ */
+export function checkpointKeyFor(key: string, entry: JournalEntry): string {
+  const attempt = Number(entry.data.attempt ?? 0);
+  return attempt > 0 ? `${key}.attempt${attempt}` : key;
+}
+
 export class TransientCompensationError extends Error {
   readonly name = 'TransientCompensationError';
   /** How long the server asked us to wait (`retry-after`), when it did. */
