@@ -48,6 +48,26 @@ export function failed(
   return new Error(message);
 }
 
+/**
+ * A client for the cluster a journal entry's object is on. A cluster taken
+ * out of the config since the run cannot be reached, so a person must finish
+ * the work: `byHand` says what to do.
+ */
+export function clientForCluster(
+  clusters: KubernetesCluster[],
+  name: string,
+  doing: string,
+  byHand: string,
+): KubernetesClient {
+  const cluster = clusters.find(c => c.name === name);
+  if (!cluster) {
+    throw new Error(
+      `Could not ${doing}: cluster ${name} is no longer configured for platform actions; ${byHand}`,
+    );
+  }
+  return createKubernetesClient(cluster);
+}
+
 export async function readOrFail(
   client: KubernetesClient,
   facts: KubernetesObjectFacts,
@@ -80,13 +100,12 @@ export function createKubernetesCompensator(options: {
     async compensate(entry: JournalEntry, { signal }) {
       const facts = entry.data as KubernetesObjectFacts;
       const what = describeObject(facts);
-      const cluster = options.clusters.find(c => c.name === facts.cluster);
-      if (!cluster) {
-        throw new Error(
-          `Could not delete ${what}: cluster ${facts.cluster} is no longer configured for platform actions; delete it by hand`,
-        );
-      }
-      const client = createKubernetesClient(cluster);
+      const client = clientForCluster(
+        options.clusters,
+        facts.cluster,
+        `delete ${what}`,
+        'delete it by hand',
+      );
       const existing = await readOrFail(client, facts);
       const uid = existing?.metadata?.uid;
       const ours =

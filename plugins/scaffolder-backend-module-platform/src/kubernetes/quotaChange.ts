@@ -4,8 +4,7 @@ import {
   ResourceCompensator,
   TransientCompensationError,
 } from '../rollback/types';
-import { createKubernetesClient } from './client';
-import { failed, readOrFail } from './compensators';
+import { clientForCluster, failed, readOrFail } from './compensators';
 import { KubernetesCluster } from './config';
 import { describeKubernetesFailure } from './errors';
 import { describeObject, KubernetesObjectFacts } from './journaledCreate';
@@ -89,13 +88,12 @@ export function createQuotaChangeCompensator(options: {
       const restore = `restore the previous limits of ${what} (${format(
         facts.previous,
       )})`;
-      const cluster = options.clusters.find(c => c.name === facts.cluster);
-      if (!cluster) {
-        throw new Error(
-          `Could not ${restore}: cluster ${facts.cluster} is no longer configured for platform actions; restore them by hand`,
-        );
-      }
-      const client = createKubernetesClient(cluster);
+      const client = clientForCluster(
+        options.clusters,
+        facts.cluster,
+        restore,
+        'restore them by hand',
+      );
       const quota = await readOrFail(client, facts);
       if (!quota || quota.metadata?.uid !== facts.uid) {
         return 'already_gone';
