@@ -43,6 +43,27 @@ describe('Kubernetes compensators', () => {
     });
   };
 
+  it('leaves an object on a cluster removed from the config to a person, and says so', async () => {
+    await cluster.journal.recordIntent({
+      taskId: 't1',
+      stepId: 'namespace',
+      kind: 'kubernetes:namespace',
+      identity: 'retired/namespaces/payments',
+      data: {
+        cluster: 'retired',
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: 'payments',
+      },
+    });
+    await cluster.rollback('t1');
+    const [entry] = await cluster.journal.listByTask('t1');
+    expect(entry.state).toBe('rollback_failed');
+    expect(entry.reason).toBe(
+      'Could not delete Namespace payments on cluster retired: cluster retired is no longer configured for platform actions; delete it by hand',
+    );
+  });
+
   it('deletes the object of a pending intent that carries the run annotation', async () => {
     await pendingNamespace('t1');
     cluster.server.seed({
