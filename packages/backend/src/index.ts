@@ -40,10 +40,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// The platform's default policy (platform.permissions in app-config): admins
+// may do anything, everyone else acts only on what their teams own.
+backend.add(import('@internal/plugin-permission-backend-module-platform'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

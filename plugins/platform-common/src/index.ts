@@ -9,3 +9,4 @@ export * from './lifecycle';
 export * from './dependencies';
 export * from './ownership';
 export * from './runs';
+export * from './permissions';
