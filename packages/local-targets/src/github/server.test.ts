@@ -215,6 +215,16 @@ describe('startGithubApiServer', () => {
     expect(server.getRepo('acme', 'unclear')).toBeDefined();
   });
 
+  it('answers with the message a test chooses, such as an echo', async () => {
+    server.failNext(1, {
+      status: 401,
+      message: 'Bad credentials: token admin',
+    });
+    const res = await call('GET', '/user');
+    expect(res.status).toBe(401);
+    expect(res.body.message).toBe('Bad credentials: token admin');
+  });
+
   it('can hold a request until the client gives up', async () => {
     server.failNext(1, { kind: 'timeout', afterCommit: true, method: 'POST' });
     await expect(

@@ -63,6 +63,11 @@ export interface GithubFaultOptions {
    * the change happened (a create that timed out or answered 5xx).
    */
   afterCommit?: boolean;
+  /**
+   * GitHub's `message` in the failing answer, for a message that echoes
+   * something back (a token, a header) the way some GitHub errors do.
+   */
+  message?: string;
 }
 
 interface FaultRule extends GithubFaultOptions {
@@ -306,7 +311,11 @@ export async function startGithubApiServer(
     if (rule.retryAfterSeconds !== undefined) {
       res.setHeader('retry-after', String(rule.retryAfterSeconds));
     }
-    sendGithubError(res, status, status >= 500 ? 'Server Error' : 'Failed');
+    sendGithubError(
+      res,
+      status,
+      rule.message ?? (status >= 500 ? 'Server Error' : 'Failed'),
+    );
   }
 
   // Fault injection: fail before, or carry out and fail after.

@@ -22,6 +22,7 @@ import {
   invalid,
   KubeStatus,
   notFound,
+  reasonFor,
 } from './status';
 import {
   applyConfiguration,
@@ -77,6 +78,11 @@ export interface FaultOptions {
    * client sees is unknown although the change happened.
    */
   afterCommit?: boolean;
+  /**
+   * The Status `message` to answer with, for example one that echoes a
+   * credential as a misbehaving admission webhook can.
+   */
+  message?: string;
 }
 
 interface FaultRule extends Required<Pick<FaultOptions, 'status'>> {
@@ -85,6 +91,7 @@ interface FaultRule extends Required<Pick<FaultOptions, 'status'>> {
   pathIncludes?: string;
   writesOnly: boolean;
   afterCommit: boolean;
+  message?: string;
 }
 
 /** The parts of a Deployment the miniature controller reads. */
@@ -552,7 +559,7 @@ export async function startKubernetesApiServer(
     res.json = body => {
       if (fault?.afterCommit) {
         res.status(fault.status);
-        return send(serverError(fault.status));
+        return send(serverError(fault));
       }
       return send(body);
     };
@@ -578,7 +585,7 @@ export async function startKubernetesApiServer(
     }
     if (fault && !fault.afterCommit) {
       res.status(fault.status);
-      send(serverError(fault.status));
+      send(serverError(fault));
       return;
     }
     next();
@@ -599,7 +606,10 @@ export async function startKubernetesApiServer(
     return rule;
   }
 
-  function serverError(status: number): KubeStatus {
+  function serverError({ status, message }: FaultRule): KubeStatus {
+    if (message !== undefined) {
+      return failure(status, reasonFor(status), message);
+    }
     return status === 504
       ? failure(
           504,
@@ -1093,6 +1103,7 @@ export async function startKubernetesApiServer(
         pathIncludes: fault.pathIncludes,
         writesOnly: fault.writesOnly ?? false,
         afterCommit: fault.afterCommit ?? false,
+        message: fault.message,
       });
     },
     get(resource, namespace, name) {

@@ -38,6 +38,22 @@ export function failure(
   };
 }
 
+/** The Status `reason` the API server gives with an HTTP status. */
+export function reasonFor(code: number): string {
+  const reasons: Record<number, string> = {
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    409: 'Conflict',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
+  };
+  return reasons[code] ?? 'InternalError';
+}
+
 export function notFound(type: ResourceType, name: string): KubeStatus {
   return failure(
     404,
