@@ -7,6 +7,8 @@ import {
   UNRESOLVED_STATES,
 } from './DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
+import { SecretScrubber } from '../secrets/SecretScrubber';
+import { scrubbedLogger } from '../secrets/scrubbedLogger';
 import {
   CompensationResult,
   JournalEntry,
@@ -41,6 +43,12 @@ export interface RollbackEngineOptions {
   tasks: TaskStatusReader;
   taskLog: TaskLogWriter;
   logger: LoggerService;
+  /**
+   * Scrubs the reasons the journal stores (and the runs API shows), the
+   * lines written to the run's log and the backend log; a compensator's
+   * error may carry what an API echoed back. Default: credential shapes only.
+   */
+  scrubber?: SecretScrubber;
   /** How often runs are looked at; rollback starts within one interval. */
   pollIntervalMs?: number;
   /** How long one engine instance holds a run it is rolling back. */
@@ -88,8 +96,24 @@ export class RollbackEngine {
   private running?: Promise<void>;
   /** Rollbacks under way, by task id: one slow run never holds up another. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly options: RollbackEngineOptions;
+  private readonly scrubber: SecretScrubber;
 
-  constructor(private readonly options: RollbackEngineOptions) {
+  constructor(options: RollbackEngineOptions) {
+    const scrubber = options.scrubber ?? SecretScrubber.create();
+    this.scrubber = scrubber;
+    // Every line the engine writes, to either log, passes the scrubber.
+    this.options = {
+      ...options,
+      logger: scrubbedLogger(options.logger, scrubber),
+      taskLog: {
+        append: line =>
+          options.taskLog.append({
+            ...line,
+            message: scrubber.scrub(line.message),
+          }),
+      },
+    };
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.initialBackoffMs = options.initialBackoffMs ?? 1_000;
@@ -224,7 +248,9 @@ export class RollbackEngine {
 
     const compensator = compensators.get(entry.kind);
     if (!compensator) {
-      const reason = `no compensator is registered for resource kind ${entry.kind}`;
+      const reason = this.scrubber.scrub(
+        `no compensator is registered for resource kind ${entry.kind}`,
+      );
       await journal.setState(entry.id, 'rollback_failed', reason);
       await log(`Could not roll back ${describe(entry)}: ${reason}.`);
       return;
@@ -272,9 +298,11 @@ export class RollbackEngine {
           e instanceof TransientCompensationError ? e.retryAfterMs ?? 0 : 0,
         );
         if (!transient || Date.now() + wait > deadline) {
-          const reason = transient
-            ? `gave up after ${attempt} attempt(s): ${error.message}`
-            : error.message;
+          const reason = this.scrubber.scrub(
+            transient
+              ? `gave up after ${attempt} attempt(s): ${error.message}`
+              : error.message,
+          );
           await journal.setState(entry.id, 'rollback_failed', reason);
           await log(`Could not roll back ${describe(entry)}: ${reason}`);
           logger.warn(
