@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  MockDirectoryContent,
+} from '@backstage/backend-test-utils';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { Knex } from 'knex';
@@ -12,12 +15,16 @@ import {
   githubClients,
   startTestGithub,
 } from '../__testUtils__/github';
+import { createGithubRepositoryCompensator } from '../github/githubRepositoryCompensator';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
 
 // Loading the backend libraries takes seconds on a busy machine.
 jest.setTimeout(30_000);
 
-const MARKER = 'http://backstage.test/create/tasks/task-1';
+const TASK_URL = 'http://backstage.test/create/tasks/task-1';
+const HOMEPAGE =
+  /^http:\/\/backstage\.test\/create\/tasks\/task-1\?run=([0-9a-f]{32})$/;
+const IDENTITY = 'github.test/acme/payments';
 
 describe('platform:github:repo:create', () => {
   let server: LocalGithubApiServer;
@@ -42,13 +49,65 @@ describe('platform:github:repo:create', () => {
     await db.destroy();
   });
 
-  function action() {
+  function action(options?: { maxFirstCommitBytes?: number }) {
     return createGithubRepoCreateAction({
       ...githubClients(server),
       journal,
       appBaseUrl: 'http://backstage.test/',
       initialRetryDelayMs: 5,
+      ...options,
     });
+  }
+
+  /** The one journal entry of the step, as an earlier run of it left it. */
+  async function stepEntry() {
+    const entries = await journal.listByTask('task-1');
+    expect(entries).toHaveLength(1);
+    return entries[0];
+  }
+
+  /** What a run of the step journaled before a create it never saw end. */
+  function recordPendingIntent(nonce: string) {
+    return journal.recordIntent({
+      taskId: 'task-1',
+      stepId: 'repo',
+      kind: 'github:repository',
+      identity: IDENTITY,
+      data: { host: 'github.test', owner: 'acme', repo: 'payments', nonce },
+    });
+  }
+
+  const writes = () => server.requests.filter(r => r.method !== 'GET');
+
+  /**
+   * Someone else creates the name with `homepage`; the step must refuse it
+   * as taken and leave it exactly as it was.
+   */
+  async function expectRefusedAndUntouched(homepage: string | null) {
+    const snapshot = () => {
+      const repo = server.getRepo('acme', 'payments')!;
+      return JSON.stringify({ ...repo, refs: [...repo.git.refs] });
+    };
+    server.seedRepo('acme', 'payments', { homepage });
+    const before = snapshot();
+    const writesBefore = writes().length;
+    await expect(action().handler(context({}))).rejects.toThrow(
+      new ConflictError(
+        'Repository acme/payments already exists on github.test; choose another name',
+      ),
+    );
+    expect(snapshot()).toBe(before);
+    expect(writes()).toHaveLength(writesBefore);
+  }
+
+  /** What the rollback engine does after a later step of the run failed. */
+  async function deleteTheRepository() {
+    const entry = await stepEntry();
+    await createGithubRepositoryCompensator(githubClients(server)).compensate(
+      entry,
+      { signal: new AbortController().signal },
+    );
+    return entry;
   }
 
   function context(
@@ -82,7 +141,7 @@ describe('platform:github:repo:create', () => {
     expect(repo).toMatchObject({
       visibility: 'private',
       description: 'Takes payments',
-      homepage: MARKER,
+      homepage: expect.stringMatching(HOMEPAGE),
       default_branch: 'main',
       topics: ['payments'],
       teams: { core: 'maintain' },
@@ -115,13 +174,13 @@ describe('platform:github:repo:create', () => {
     expect(entry).toMatchObject({
       stepId: 'repo',
       kind: 'github:repository',
-      identity: 'github.test/acme/payments',
+      identity: IDENTITY,
       state: 'created',
       url: 'https://github.test/acme/payments',
       data: {
         owner: 'acme',
         repo: 'payments',
-        marker: MARKER,
+        nonce: HOMEPAGE.exec(repo.homepage!)![1],
         repoId: repo.id,
       },
     });
@@ -169,26 +228,12 @@ describe('platform:github:repo:create', () => {
     expect(await journal.listByTask('task-1')).toEqual([]);
   });
 
-  it('refuses a name that exists before journaling anything, and leaves it alone', async () => {
-    const theirs = server.seedRepo('acme', 'payments', {
-      description: 'theirs',
-    });
-    await expect(action().handler(context({}))).rejects.toThrow(
-      new ConflictError(
-        'Repository acme/payments already exists on github.test; choose another name',
-      ),
-    );
-    expect(await journal.listByTask('task-1')).toEqual([]);
-    expect(server.getRepo('acme', 'payments')).toBe(theirs);
-    expect(server.requests.filter(r => r.method !== 'GET')).toEqual([]);
-  });
-
   it.each([
     [
       { repoUrl: 'github.test?owner=acme&repo=bad%20name' },
-      'Repository name bad name is not a valid GitHub name',
+      'Repository name "bad name" is not a valid GitHub name',
     ],
-    [{ topics: ['Payments'] }, 'Topic Payments is not valid'],
+    [{ topics: ['Payments'] }, 'Topic "Payments" is not valid'],
     [
       { sourcePath: 'missing' },
       'sourcePath missing is not a directory in the workspace',
@@ -223,6 +268,157 @@ describe('platform:github:repo:create', () => {
     await expect(action().handler(context(input))).rejects.toThrow(message);
     expect(server.requests.filter(r => r.method !== 'GET')).toEqual([]);
     expect(await journal.listByTask('task-1')).toEqual([]);
+  });
+
+  it.each([
+    [{ repoUrl: 'github.test?owner=acme&repo=..' }, 'Repository name ".."'],
+    [
+      { repoUrl: 'github.test?owner=acme&repo=x.git' },
+      'Repository name "x.git"',
+    ],
+    [{ repoUrl: 'github.test?owner=..&repo=x' }, 'Owner ".."'],
+    [{ repoUrl: 'github.test?owner=acme-&repo=x' }, 'Owner "acme-"'],
+    [{ teams: [{ team: '../admins' }] }, 'Team "../admins"'],
+    [{ teams: [{ team: '..' }] }, 'Team ".."'],
+    [{ defaultBranch: 'a..b' }, 'Default branch "a..b"'],
+    [{ defaultBranch: '-x' }, 'Default branch "-x"'],
+    [{ topics: ['ok', 'Not ok'] }, 'Topic "Not ok"'],
+  ])(
+    'refuses %j before the first request or journal write',
+    async (input, message) => {
+      const error = await action()
+        .handler(context(input))
+        .catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toContain(message);
+      expect(server.requests).toEqual([]);
+      expect(await journal.listByTask('task-1')).toEqual([]);
+    },
+  );
+
+  it('escapes the default branch in the contents URL', async () => {
+    const ctx = context({ defaultBranch: 'release/1#2' });
+    await action().handler(ctx);
+    expect(server.getRepo('acme', 'payments')?.default_branch).toBe(
+      'release/1#2',
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'repoContentsUrl',
+      'https://github.test/acme/payments/blob/release/1%232',
+    );
+  });
+
+  it.each<[string, MockDirectoryContent, string]>([
+    [
+      'a symbolic link',
+      { 'docs/link': ({ symlink }) => symlink('../catalog-info.yaml') },
+      'Workspace path "docs/link" is a symbolic link',
+    ],
+    [
+      'too large',
+      { 'big.bin': 'x'.repeat(100) },
+      'The files to commit add up to 134 bytes, more than the limit of 100 bytes',
+    ],
+  ])(
+    'refuses a workspace with a file that is %s before the first request',
+    async (_, content, message) => {
+      workspace.addContent(content);
+      const error = await action({ maxFirstCommitBytes: 100 })
+        .handler(context({}))
+        .catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toContain(message);
+      expect(server.requests).toEqual([]);
+      expect(await journal.listByTask('task-1')).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['no homepage', null],
+    ['the task URL', TASK_URL],
+    ['a nonce no journal entry holds', `${TASK_URL}?run=${'0'.repeat(32)}`],
+  ])(
+    'refuses a name that exists with %s before journaling anything, and leaves it alone',
+    async (_, homepage) => {
+      await expectRefusedAndUntouched(homepage);
+      expect(await journal.listByTask('task-1')).toEqual([]);
+    },
+  );
+
+  it('adopts, after task recovery, the repository carrying the nonce its unfinished create journaled', async () => {
+    const nonce = 'a'.repeat(32);
+    await recordPendingIntent(nonce);
+    const ours = server.seedRepo('acme', 'payments', {
+      homepage: `${TASK_URL}?run=${nonce}`,
+    });
+    await action().handler(context({}));
+    expect(server.listRepos()).toEqual([ours]);
+    expect(Object.keys(server.files('acme', 'payments'))).toHaveLength(3);
+    expect(await stepEntry()).toMatchObject({
+      state: 'created',
+      data: { nonce, repoId: ours.id },
+    });
+  });
+
+  it('after task recovery, leaves alone a repository stamped only with the task URL', async () => {
+    await recordPendingIntent('a'.repeat(32));
+    await expectRefusedAndUntouched(TASK_URL);
+    expect((await stepEntry()).state).toBe('pending');
+  });
+
+  it('leaves alone a repository with the nonce that replaced the one whose id the journal holds', async () => {
+    await action().handler(context({}));
+    const { homepage } = server.getRepo('acme', 'payments')!;
+    const { data } = await deleteTheRepository();
+    await expectRefusedAndUntouched(homepage);
+    expect(await stepEntry()).toMatchObject({ state: 'created', data });
+  });
+
+  describe('when the user retries a run whose repository was rolled back', () => {
+    let firstHomepage: string;
+
+    beforeEach(async () => {
+      await action().handler(context({}));
+      firstHomepage = server.getRepo('acme', 'payments')!.homepage!;
+      const entry = await deleteTheRepository();
+      await journal.setState(entry.id, 'rolled_back');
+    });
+
+    it('creates the repository again with a fresh nonce', async () => {
+      await action().handler(context({}));
+      const homepage = server.getRepo('acme', 'payments')!.homepage!;
+      const nonce = HOMEPAGE.exec(homepage)![1];
+      expect(homepage).not.toBe(firstHomepage);
+      expect(await stepEntry()).toMatchObject({
+        state: 'created',
+        data: { nonce, attempt: 1 },
+      });
+    });
+
+    it('never adopts a repository someone stamped with the rolled back nonce', async () => {
+      await expectRefusedAndUntouched(firstHomepage);
+      expect((await stepEntry()).state).toBe('rolled_back');
+    });
+  });
+
+  it('never adopts on retry a repository stamped with the nonce of a create that was rolled back unconfirmed', async () => {
+    const nonce = 'a'.repeat(32);
+    const entry = await recordPendingIntent(nonce);
+    await journal.setState(entry.id, 'rolled_back');
+    await expectRefusedAndUntouched(`${TASK_URL}?run=${nonce}`);
+    expect((await stepEntry()).state).toBe('rolled_back');
+  });
+
+  it('adopts on retry the repository a failed rollback left, by the id the journal holds', async () => {
+    await action().handler(context({}));
+    const ours = server.getRepo('acme', 'payments')!;
+    await journal.setState((await stepEntry()).id, 'rollback_failed');
+    await action().handler(context({}));
+    expect(server.listRepos()).toEqual([ours]);
+    expect(await stepEntry()).toMatchObject({
+      state: 'created',
+      data: { repoId: ours.id, attempt: 1 },
+    });
   });
 
   it('is an InputError when the input is wrong', async () => {

@@ -15,12 +15,33 @@ import {
   isGithubStatus,
   retryTransient,
 } from '../github/client';
-import { pushFirstCommit, readWorkspaceFiles } from '../github/firstCommit';
+import {
+  DEFAULT_MAX_FIRST_COMMIT_BYTES,
+  pushFirstCommit,
+  readWorkspaceFiles,
+} from '../github/firstCommit';
 import {
   GITHUB_REPOSITORY_KIND,
   GithubRepositoryFacts,
 } from '../github/githubRepositoryCompensator';
-import { checkpointKeyFor, RollbackJournal } from '../rollback/types';
+import {
+  assertBranchName,
+  assertOwnerLogin,
+  assertRepositoryName,
+  assertTeamSlug,
+  assertTopic,
+} from '../github/inputs';
+import {
+  carriesNonce,
+  isCreatedByEntry,
+  runHomepage,
+} from '../github/ownership';
+import { createOwnershipNonce } from '../rollback/nonce';
+import {
+  checkpointKeyFor,
+  findStepEntry,
+  RollbackJournal,
+} from '../rollback/types';
 import { examples } from './githubRepoCreate.examples';
 
 const TEAM_PERMISSIONS = [
@@ -31,16 +52,17 @@ const TEAM_PERMISSIONS = [
   'admin',
 ] as const;
 
-/** GitHub's own limit for topics: lowercase, digits and hyphens, 50 characters. */
-const TOPIC = /^[a-z0-9][a-z0-9-]{0,49}$/;
-const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
-
 export interface GithubRepoCreateActionOptions {
   integrations: ScmIntegrationRegistry;
   credentialsProvider: GithubCredentialsProvider;
   journal: RollbackJournal;
   /** `app.baseUrl`, to link each repository to the run that created it. */
   appBaseUrl: string;
+  /**
+   * The largest first commit, in bytes of workspace files
+   * (`platform.github.maxFirstCommitBytes`). Default 50 MiB.
+   */
+  maxFirstCommitBytes?: number;
   /** Per-request timeout towards GitHub. */
   requestTimeoutMs?: number;
   /** Tries of a call that failed transiently (5xx, no answer, rate limit). */
@@ -67,6 +89,8 @@ export function createGithubRepoCreateAction(
   const { integrations, credentialsProvider, journal, appBaseUrl } = options;
   const attempts = options.attempts ?? 5;
   const initialRetryDelayMs = options.initialRetryDelayMs ?? 500;
+  const maxFirstCommitBytes =
+    options.maxFirstCommitBytes ?? DEFAULT_MAX_FIRST_COMMIT_BYTES;
   const retry = (signal?: AbortSignal) => ({
     attempts,
     initialDelayMs: initialRetryDelayMs,
@@ -98,9 +122,8 @@ export function createGithubRepoCreateAction(
           z
             .string({
               description:
-                'The branch that receives the first commit. Default main',
+                'The branch that receives the first commit, a valid git branch name. Default main',
             })
-            .regex(/^[A-Za-z0-9._/-]+$/)
             .optional(),
         topics: z =>
           z
@@ -113,7 +136,10 @@ export function createGithubRepoCreateAction(
           z
             .array(
               z.object({
-                team: z.string({ description: 'The team slug' }),
+                team: z.string({
+                  description:
+                    "The team's slug, as in its URL: lowercase letters, digits, '-' and '_'",
+                }),
                 permission: z
                   .enum(TEAM_PERMISSIONS, {
                     description: 'The access the team gets. Default push',
@@ -175,25 +201,24 @@ export function createGithubRepoCreateAction(
       if (!owner) {
         throw new InputError(`repoUrl ${repoUrl} names no owner`);
       }
-      if (!REPO_NAME.test(repo)) {
-        throw new InputError(
-          `Repository name ${repo} is not a valid GitHub name`,
-        );
-      }
-      const badTopic = topics.find(t => !TOPIC.test(t));
-      if (badTopic !== undefined) {
-        throw new InputError(
-          `Topic ${badTopic} is not valid: use lowercase letters, digits and hyphens, at most 50 characters`,
-        );
-      }
+      assertOwnerLogin(owner);
+      assertRepositoryName(repo);
+      assertBranchName(defaultBranch);
+      topics.forEach(assertTopic);
+      teams.forEach(t => assertTeamSlug(t.team));
       const sourceDir = resolveSafeChildPath(
         ctx.workspacePath,
         ctx.input.sourcePath ?? '.',
       );
-      const files = await readWorkspaceFiles(sourceDir).catch(() => {
-        throw new InputError(
-          `sourcePath ${ctx.input.sourcePath} is not a directory in the workspace`,
-        );
+      const files = await readWorkspaceFiles(sourceDir, {
+        maxBytes: maxFirstCommitBytes,
+      }).catch(e => {
+        if (['ENOENT', 'ENOTDIR'].includes(e?.code)) {
+          throw new InputError(
+            `sourcePath ${ctx.input.sourcePath} is not a directory in the workspace`,
+          );
+        }
+        throw e;
       });
       if (files.length === 0) {
         throw new InputError(
@@ -203,6 +228,11 @@ export function createGithubRepoCreateAction(
 
       const fullName = `${owner}/${repo}`;
       const webUrl = `https://${host}/${fullName}`;
+      const contentsUrl = (htmlUrl: string) =>
+        `${htmlUrl}/blob/${defaultBranch
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}`;
       if (ctx.isDryRun) {
         ctx.logger.info(
           `Dry run: would create ${visibility} repository ${fullName} on ${host} with ${
@@ -216,7 +246,7 @@ export function createGithubRepoCreateAction(
           }`,
         );
         ctx.output('remoteUrl', `${webUrl}.git`);
-        ctx.output('repoContentsUrl', `${webUrl}/blob/${defaultBranch}`);
+        ctx.output('repoContentsUrl', contentsUrl(webUrl));
         ctx.output('repositoryUrl', webUrl);
         ctx.output('commitHash', '0000000000000000000000000000000000000000');
         return;
@@ -224,10 +254,7 @@ export function createGithubRepoCreateAction(
 
       const taskId = ctx.task.id;
       const stepId = ctx.step?.id ?? 'unknown';
-      // The repository's homepage links to the run that created it. It is
-      // also the ownership marker: after an unclear outcome it tells this
-      // run's repository from one someone else created with the same name.
-      const marker = `${appBaseUrl.replace(/\/$/, '')}/create/tasks/${taskId}`;
+      const identity = `${host}/${fullName}`;
       const client = await createGithubClient({
         integrations,
         credentialsProvider,
@@ -258,9 +285,18 @@ export function createGithubRepoCreateAction(
         }
       };
 
-      // Everything below must be checked before the first write.
+      // Everything below must be checked before the first write. A
+      // repository that exists already is this step's own only when an
+      // earlier run of the step (an unclear outcome, task recovery, a retry)
+      // journaled proof of it: its id, or the nonce in its homepage.
+      const prior = await findStepEntry(journal, {
+        taskId,
+        stepId,
+        kind: GITHUB_REPOSITORY_KIND,
+        identity,
+      });
       const existing = await getRepo();
-      if (existing && existing.homepage !== marker) {
+      if (existing && !(prior && isCreatedByEntry(existing, prior))) {
         throw new ConflictError(
           `Repository ${fullName} already exists on ${host}; choose another name`,
         );
@@ -316,15 +352,23 @@ export function createGithubRepoCreateAction(
         });
       }
 
-      const facts: GithubRepositoryFacts = { host, owner, repo, marker };
+      const facts: GithubRepositoryFacts = {
+        host,
+        owner,
+        repo,
+        nonce: createOwnershipNonce(),
+      };
       const entry = await journal.recordIntent({
         taskId,
         stepId,
         kind: GITHUB_REPOSITORY_KIND,
-        identity: `${host}/${fullName}`,
+        identity,
         url: webUrl,
         data: { ...facts },
       });
+      // A replayed step gets back the nonce it journaled first; a retry after
+      // a rollback, the fresh one.
+      const { nonce } = entry.data as unknown as GithubRepositoryFacts;
 
       const keySuffix = checkpointKeyFor(`${host}.${owner}.${repo}`, entry);
 
@@ -360,7 +404,7 @@ export function createGithubRepoCreateAction(
                 // for organization repositories (checked above).
                 visibility: visibility as 'public' | 'private',
                 private: visibility === 'private',
-                homepage: marker,
+                homepage: runHomepage({ appBaseUrl, taskId, nonce }),
                 // The Git Data API refuses empty repositories, so GitHub
                 // writes a first commit that our commit then replaces.
                 auto_init: true,
@@ -383,7 +427,7 @@ export function createGithubRepoCreateAction(
               // A 422 after an unclear attempt, or an unclear outcome
               // itself: look before acting again.
               const found = await getRepo();
-              if (found?.homepage === marker) {
+              if (found && carriesNonce(found.homepage, nonce)) {
                 ctx.logger.info(
                   `Repository ${fullName} was created despite the error`,
                 );
@@ -479,7 +523,7 @@ export function createGithubRepoCreateAction(
       }
 
       ctx.output('remoteUrl', created.cloneUrl);
-      ctx.output('repoContentsUrl', `${created.htmlUrl}/blob/${defaultBranch}`);
+      ctx.output('repoContentsUrl', contentsUrl(created.htmlUrl));
       ctx.output('repositoryUrl', created.htmlUrl);
       ctx.output('commitHash', commitHash);
       ctx.logger.info(

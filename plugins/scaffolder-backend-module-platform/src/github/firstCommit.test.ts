@@ -1,9 +1,90 @@
+import {
+  createMockDirectory,
+  MockDirectoryContent,
+} from '@backstage/backend-test-utils';
+import { InputError } from '@backstage/errors';
 import { LocalGithubApiServer } from 'local-targets';
 import { githubClients, startTestGithub } from '../__testUtils__/github';
 import { createGithubClient } from './client';
-import { pushFirstCommit } from './firstCommit';
+import { pushFirstCommit, readWorkspaceFiles } from './firstCommit';
 
 jest.setTimeout(30_000);
+
+describe('readWorkspaceFiles', () => {
+  const workspace = createMockDirectory();
+  const outside = createMockDirectory({
+    content: { 'secret.txt': 'not for the repository' },
+  });
+  const read = (maxBytes = 1000) =>
+    readWorkspaceFiles(workspace.resolve('src'), { maxBytes });
+
+  it('skips .git in any letter case at any depth, and nothing else', async () => {
+    workspace.setContent({
+      src: {
+        '.git/config': 'x',
+        '.GIT/HEAD': 'x',
+        'lib/.Git/objects/ab': 'x',
+        'module/.git': 'gitdir: ../.git/modules/module',
+        '.gitignore': 'node_modules\n',
+        '.github/CODEOWNERS': '* @acme/core\n',
+        'lib/index.ts': 'export {};\n',
+      },
+    });
+    const files = await read();
+    expect(files.map(f => f.path)).toEqual([
+      '.github/CODEOWNERS',
+      '.gitignore',
+      'lib/index.ts',
+    ]);
+    expect(Buffer.from(files[2].content, 'base64').toString()).toBe(
+      'export {};\n',
+    );
+  });
+
+  it.each<[string, string, MockDirectoryContent]>([
+    [
+      'a file outside the workspace',
+      'lib/secret.txt',
+      {
+        'lib/secret.txt': ({ symlink }) =>
+          symlink(outside.resolve('secret.txt')),
+      },
+    ],
+    [
+      'a folder outside the workspace',
+      'outside',
+      { outside: ({ symlink }) => symlink(outside.path) },
+    ],
+    [
+      'a file in the workspace',
+      'copy.md',
+      {
+        'README.md': '# x\n',
+        'copy.md': ({ symlink }) => symlink('README.md'),
+      },
+    ],
+    ['nothing', 'dangling', { dangling: ({ symlink }) => symlink('missing') }],
+  ])('refuses a symbolic link to %s, naming it', async (_, name, content) => {
+    workspace.setContent({ src: content });
+    await expect(read()).rejects.toThrow(
+      new InputError(
+        `Workspace path "${name}" is a symbolic link; the first commit takes only regular files and folders`,
+      ),
+    );
+  });
+
+  it('refuses files that add up to more than the limit, naming both', async () => {
+    workspace.setContent({
+      src: { 'a.bin': 'x'.repeat(600), 'b/c.bin': 'y'.repeat(401) },
+    });
+    await expect(read(1000)).rejects.toThrow(
+      new InputError(
+        'The files to commit add up to 1001 bytes, more than the limit of 1000 bytes (platform.github.maxFirstCommitBytes)',
+      ),
+    );
+    await expect(read(1001)).resolves.toHaveLength(2);
+  });
+});
 
 describe('pushFirstCommit', () => {
   let server: LocalGithubApiServer;

@@ -1,4 +1,6 @@
+import { InputError } from '@backstage/errors';
 import { Octokit } from '@octokit/rest';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isGithubStatus, retryTransient } from './client';
@@ -10,26 +12,68 @@ export type WorkspaceFile = {
   mode: '100644' | '100755';
 };
 
-/** Every file under `root` except `.git`, sorted by path. */
+/** The default of `platform.github.maxFirstCommitBytes`: 50 MiB. */
+export const DEFAULT_MAX_FIRST_COMMIT_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Every file under `root`, sorted by path, for the first commit. Nothing is
+ * read before the whole folder passed the checks: a symbolic link anywhere
+ * is refused, since following it could publish files from outside the
+ * workspace; `.git` is skipped in any letter case and at any depth, as git
+ * itself refuses such a path; and the files must add up to at most
+ * `maxBytes`.
+ */
 export async function readWorkspaceFiles(
   root: string,
+  options: { maxBytes: number },
 ): Promise<WorkspaceFile[]> {
-  const entries = await fs.readdir(root, {
-    recursive: true,
-    withFileTypes: true,
-  });
+  const found: { rel: string; full: string; executable: boolean }[] = [];
+  let totalBytes = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (entry.name.toLowerCase() === '.git') {
+        continue;
+      }
+      const full = path.join(dir, entry.name);
+      const rel = path.relative(root, full).split(path.sep).join('/');
+      if (entry.isDirectory()) {
+        await walk(full);
+      } else if (entry.isFile()) {
+        const stat = await fs.lstat(full);
+        totalBytes += stat.size;
+        // Scripts such as gradlew must stay executable in the repository.
+        found.push({ rel, full, executable: (stat.mode & 0o111) !== 0 });
+      } else {
+        throw new InputError(
+          `Workspace path ${JSON.stringify(rel)} is ${
+            entry.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
+          }; the first commit takes only regular files and folders`,
+        );
+      }
+    }
+  };
+  await walk(root);
+  if (totalBytes > options.maxBytes) {
+    throw new InputError(
+      `The files to commit add up to ${totalBytes} bytes, more than the limit of ${options.maxBytes} bytes (platform.github.maxFirstCommitBytes)`,
+    );
+  }
+
   const files: WorkspaceFile[] = [];
-  for (const entry of entries) {
-    const full = path.join(entry.parentPath, entry.name);
-    const rel = path.relative(root, full).split(path.sep).join('/');
-    if (entry.isFile() && !rel.split('/').includes('.git')) {
-      // Scripts such as gradlew must stay executable in the repository.
-      const executable = ((await fs.stat(full)).mode & 0o111) !== 0;
+  for (const { rel, full, executable } of found) {
+    // Not following links: a file swapped for one since the walk fails here.
+    const handle = await fs.open(
+      full,
+      fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW,
+    );
+    try {
       files.push({
         path: rel,
-        content: (await fs.readFile(full)).toString('base64'),
+        content: (await handle.readFile()).toString('base64'),
         mode: executable ? '100755' : '100644',
       });
+    } finally {
+      await handle.close();
     }
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));

@@ -10,7 +10,9 @@ import { createGithubRepositoryCompensator } from './githubRepositoryCompensator
 // Loading the backend libraries takes seconds on a busy machine.
 jest.setTimeout(30_000);
 
-const MARKER = 'http://backstage.test/create/tasks/t1';
+const TASK_URL = 'http://backstage.test/create/tasks/t1';
+const NONCE = 'c0ffee'.padEnd(32, '0');
+const HOMEPAGE = `${TASK_URL}?run=${NONCE}`;
 
 describe('createGithubRepositoryCompensator', () => {
   let server: LocalGithubApiServer;
@@ -38,7 +40,7 @@ describe('createGithubRepositoryCompensator', () => {
         host: 'github.test',
         owner: 'acme',
         repo: 'payments',
-        marker: MARKER,
+        nonce: NONCE,
         ...data,
       },
     };
@@ -55,6 +57,18 @@ describe('createGithubRepositoryCompensator', () => {
     expect(server.getRepo('acme', 'payments')).toBeUndefined();
   });
 
+  it('reports, and leaves to a person, a repository whose journal entry holds no proof', async () => {
+    const repo = server.seedRepo('acme', 'payments', { homepage: TASK_URL });
+    await expect(
+      compensator().compensate(entry({ nonce: undefined }, 'pending'), {
+        signal,
+      }),
+    ).rejects.toThrow(
+      "The run recorded no proof that it created acme/payments; if it is the run's, delete it by hand",
+    );
+    expect(server.getRepo('acme', 'payments')).toBe(repo);
+  });
+
   it('counts a repository that is gone as done', async () => {
     await expect(
       compensator().compensate(entry({ repoId: 1 }), { signal }),
@@ -69,19 +83,41 @@ describe('createGithubRepositoryCompensator', () => {
     expect(server.getRepo('acme', 'payments')).toBe(theirs);
   });
 
-  it('deletes an unconfirmed creation only when it carries this run’s marker', async () => {
-    const theirs = server.seedRepo('acme', 'payments', {
-      homepage: 'https://else',
-    });
+  it.each<[string, string | null]>([
+    ['no homepage', null],
+    ['another homepage', 'https://else'],
+    ['the task URL alone', TASK_URL],
+    ['another nonce', `${TASK_URL}?run=${'1'.repeat(32)}`],
+    ['the nonce in another parameter', `${TASK_URL}?x=${NONCE}`],
+  ])(
+    'leaves alone a repository with %s when the creation was never confirmed',
+    async (_, homepage) => {
+      const theirs = server.seedRepo('acme', 'payments', { homepage });
+      await expect(
+        compensator().compensate(entry({}, 'pending'), { signal }),
+      ).resolves.toBe('already_gone');
+      expect(server.getRepo('acme', 'payments')).toBe(theirs);
+      expect(server.requests.filter(r => r.method === 'DELETE')).toEqual([]);
+    },
+  );
+
+  it.each<JournalEntry['state']>(['pending', 'rolling_back'])(
+    'deletes an unconfirmed creation, %s, that carries the entry’s nonce',
+    async state => {
+      server.seedRepo('acme', 'payments', { homepage: HOMEPAGE });
+      await expect(
+        compensator().compensate(entry({}, state), { signal }),
+      ).resolves.toBe('deleted');
+      expect(server.getRepo('acme', 'payments')).toBeUndefined();
+    },
+  );
+
+  it('trusts the recorded id over a nonce someone copied', async () => {
+    const theirs = server.seedRepo('acme', 'payments', { homepage: HOMEPAGE });
     await expect(
-      compensator().compensate(entry({}, 'pending'), { signal }),
+      compensator().compensate(entry({ repoId: theirs.id + 1 }), { signal }),
     ).resolves.toBe('already_gone');
     expect(server.getRepo('acme', 'payments')).toBe(theirs);
-
-    server.seedRepo('acme', 'payments', { homepage: MARKER });
-    await expect(
-      compensator().compensate(entry({}, 'pending'), { signal }),
-    ).resolves.toBe('deleted');
   });
 
   it('names the missing delete_repo scope', async () => {

@@ -12,6 +12,7 @@ import {
   describeGithubFailure,
   isGithubStatus,
 } from './client';
+import { isCreatedByEntry } from './ownership';
 
 /** The journal kind of a repository created by `platform:github:repo:create`. */
 export const GITHUB_REPOSITORY_KIND = 'github:repository';
@@ -21,8 +22,12 @@ export interface GithubRepositoryFacts {
   host: string;
   owner: string;
   repo: string;
-  /** The homepage the action gave the repository: this run's task page. */
-  marker: string;
+  /**
+   * Random, journaled before the create and put in the homepage of the
+   * repository the create makes (see `runHomepage`), to recognise it after
+   * an unclear outcome.
+   */
+  nonce: string;
   /** GitHub's id of the repository, once the action saw it created. */
   repoId?: number;
 }
@@ -40,8 +45,9 @@ function transientOrFinal(error: unknown, doing: string): Error {
 /**
  * Deletes a repository a run created. It deletes only the repository whose
  * GitHub id the journal recorded, or, for an intent whose outcome was never
- * seen, one that carries this run's marker; a repository with the same name
- * that someone else created is left alone and counts as "ours is gone".
+ * seen, one whose homepage carries the entry's nonce; a repository with the
+ * same name that someone else created, even one stamped with the run's task
+ * URL, is left alone and counts as "ours is gone".
  */
 export function createGithubRepositoryCompensator(options: {
   integrations: ScmIntegrationRegistry;
@@ -63,11 +69,14 @@ export function createGithubRepositoryCompensator(options: {
         }
         throw transientOrFinal(e, `look up ${owner}/${repo}`);
       }
-      const ours =
-        facts.repoId !== undefined
-          ? found.id === facts.repoId
-          : found.homepage === facts.marker;
-      if (!ours) {
+      if (facts.repoId === undefined && !facts.nonce) {
+        // Journaled before runs recorded nonces: nothing can tell this
+        // repository from one someone else made, so a person decides.
+        throw new Error(
+          `The run recorded no proof that it created ${owner}/${repo}; if it is the run's, delete it by hand`,
+        );
+      }
+      if (!isCreatedByEntry(found, entry)) {
         return 'already_gone';
       }
 
