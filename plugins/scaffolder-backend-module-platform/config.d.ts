@@ -18,16 +18,71 @@ export interface Config {
        */
       leaseSeconds?: number;
     };
-    /**
-     * Settings of the platform:kubernetes:* actions. Clusters and their
-     * service account tokens come from the stock Kubernetes plugin's
-     * kubernetes.clusterLocatorMethods (type config, authProvider
-     * serviceAccount), so the entity page's Kubernetes tab reads the same
-     * clusters.
-     */
+    /** Settings of the platform:github:* actions. */
+    github?: {
+      /**
+       * The largest first commit platform:github:repo:create pushes, in bytes
+       * (the workspace files it would commit, added up). Default 52428800
+       * (50 MiB).
+       */
+      maxFirstCommitBytes?: number;
+    };
+    /** Settings of the platform:kubernetes:* actions. */
     kubernetes?: {
-      /** Cluster used when a template names none; default the first configured. */
+      /**
+       * The clusters platform actions may write to, and only these. A
+       * cluster of the stock Kubernetes plugin's
+       * kubernetes.clusterLocatorMethods (type config) is never written to
+       * unless it is listed here. An entry that gives only a name takes the
+       * url, CA and service account token of the stock cluster of that name;
+       * give a serviceAccountToken here to write with another service
+       * account than the one the Kubernetes tab reads with.
+       */
+      clusters?: Array<{
+        /** The cluster's name, as templates and the Kubernetes tab call it. */
+        name: string;
+        /** The API server URL; default the stock cluster's. */
+        url?: string;
+        /**
+         * The token of the service account platform actions write with;
+         * default the stock cluster's.
+         * @visibility secret
+         */
+        serviceAccountToken?: string;
+        /** The API server's CA certificate, base64 PEM; default the stock cluster's. */
+        caData?: string;
+        /** Skip TLS verification (local clusters only); default the stock cluster's, else false. */
+        skipTLSVerify?: boolean;
+      }>;
+      /** Cluster used when a template names none; default the first listed. */
       defaultCluster?: string;
+      /**
+       * What platform:kubernetes:apply deploys, checked before any write,
+       * and the Pod Security Admission level of namespaces the platform
+       * creates.
+       */
+      policy?: {
+        /**
+         * The Pod Security Standard every workload must meet, and the
+         * pod-security.kubernetes.io labels of new namespaces. Default
+         * restricted.
+         */
+        podSecurity?: 'restricted' | 'baseline' | 'privileged';
+        /** Service types a manifest may use. Default [ClusterIP]. */
+        allowedServiceTypes?: Array<
+          'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName'
+        >;
+        /**
+         * The domain public services get their host under: an Ingress may
+         * only use SERVICE.ingressDomain. Without it, no Ingress is applied.
+         */
+        ingressDomain?: string;
+        /**
+         * Annotations an Ingress may carry, such as
+         * cert-manager.io/cluster-issuer. Default none.
+         */
+        allowedIngressAnnotations?: string[];
+      };
       /** The ResourceQuota of a new namespace, and how far a template may raise it. */
       quota?: {
         /** Default cpu 4, memory 8Gi, pods 20. */

@@ -61,11 +61,15 @@ function policy(settings: Record<string, unknown> = {}) {
     ),
     userInfo: {
       getUserInfo: async credentials => {
-        const userEntityRef = (credentials.principal as { userEntityRef: string })
-          .userEntityRef;
+        const userEntityRef = (
+          credentials.principal as { userEntityRef: string }
+        ).userEntityRef;
         return {
           userEntityRef,
-          ownershipEntityRefs: [userEntityRef, ...(groups[userEntityRef] ?? [])],
+          ownershipEntityRefs: [
+            userEntityRef,
+            ...(groups[userEntityRef] ?? []),
+          ],
         };
       },
     },
@@ -112,9 +116,17 @@ describe('PlatformPermissionPolicy', () => {
   });
 
   it.each([
-    { permission: runManagePermission, rule: 'IS_RUN_STARTED_BY', key: 'users' },
+    {
+      permission: runManagePermission,
+      rule: 'IS_RUN_STARTED_BY',
+      key: 'users',
+    },
     { permission: runReadPermission, rule: 'IS_RUN_STARTED_BY', key: 'users' },
-    { permission: taskCancelPermission, rule: 'IS_TASK_OWNER', key: 'createdBy' },
+    {
+      permission: taskCancelPermission,
+      rule: 'IS_TASK_OWNER',
+      key: 'createdBy',
+    },
     { permission: taskReadPermission, rule: 'IS_TASK_OWNER', key: 'createdBy' },
   ])(
     'limits $permission.name to runs that the user or a teammate started',
@@ -208,8 +220,14 @@ describe('CatalogTeammates', () => {
 
 describe('readPlatformPermissionSettings', () => {
   it.each([
-    [{ adminGroups: ['not a ref:'] }, 'platform.permissions.adminGroups has not a ref:'],
-    [{ runVisibility: 'some' }, 'platform.permissions.runVisibility is some; use all or team'],
+    [
+      { adminGroups: ['not a ref:'] },
+      'platform.permissions.adminGroups has not a ref:',
+    ],
+    [
+      { runVisibility: 'some' },
+      'platform.permissions.runVisibility is some; use all or team',
+    ],
   ])('refuses %j', (permissions, message) => {
     expect(() =>
       readPlatformPermissionSettings(

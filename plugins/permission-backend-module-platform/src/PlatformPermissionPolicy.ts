@@ -56,7 +56,9 @@ export function readPlatformPermissionSettings(
   const adminGroups = (root?.getOptionalStringArray('adminGroups') ?? []).map(
     ref => {
       try {
-        return stringifyEntityRef(parseEntityRef(ref, { defaultKind: 'group' }));
+        return stringifyEntityRef(
+          parseEntityRef(ref, { defaultKind: 'group' }),
+        );
       } catch {
         throw new InputError(
           `platform.permissions.adminGroups has ${ref}, which is not an entity ref such as group:default/team-platform`,
@@ -93,7 +95,9 @@ export class CatalogTeammates {
 
   async of(userRef: string, ownershipRefs: string[]): Promise<string[]> {
     const groups = ownershipRefs
-      .filter(ref => parseEntityRef(ref).kind.toLocaleLowerCase('en-US') === 'group')
+      .filter(
+        ref => parseEntityRef(ref).kind.toLocaleLowerCase('en-US') === 'group',
+      )
       .sort();
     if (groups.length === 0) {
       return [userRef];
@@ -107,9 +111,9 @@ export class CatalogTeammates {
       } catch (e) {
         // Narrower is safe: without the catalog a user keeps their own runs.
         this.options.logger.warn(
-          `Could not read the members of ${groups.join(', ')} from the catalog: ${
-            toError(e).message
-          }`,
+          `Could not read the members of ${groups.join(
+            ', ',
+          )} from the catalog: ${toError(e).message}`,
         );
         members = [];
       }
@@ -157,7 +161,9 @@ export class PlatformPermissionPolicy implements PermissionPolicy {
     const { userEntityRef, ownershipEntityRefs } = await userInfo.getUserInfo(
       user.credentials,
     );
-    const claims = ownershipEntityRefs.map(ref => ref.toLocaleLowerCase('en-US'));
+    const claims = ownershipEntityRefs.map(ref =>
+      ref.toLocaleLowerCase('en-US'),
+    );
     if (settings.adminGroups.some(group => claims.includes(group))) {
       return { result: AuthorizeResult.ALLOW };
     }

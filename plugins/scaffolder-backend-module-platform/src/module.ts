@@ -25,6 +25,14 @@ import {
   ScaffolderTaskEventLog,
 } from './rollback/scaffolderTasks';
 import { createRunsRouter } from './service/runsRouter';
+import { PlatformPermissions } from './permissions/PlatformPermissions';
+import { namespaceResources } from './kubernetes/namespaceResources';
+import {
+  SecretScrubber,
+  scrubbedActions,
+  scrubbedCredentialsProvider,
+  scrubbedLogger,
+} from './secrets';
 
 /**
  * Registers the platform's scaffolder actions and the rollback engine that
@@ -47,34 +55,49 @@ export const scaffolderModulePlatform = createBackendModule({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
       async init({
         scaffolder,
         templating,
         config,
         database,
-        logger,
+        logger: moduleLogger,
         lifecycle,
         discovery,
         auth,
         httpAuth,
         httpRouter,
         permissions,
+        permissionsRegistry,
       }) {
         templating.addTemplateFilters([k8sNameFilter, envVarFilter]);
+        // One scrubber for every surface the module writes to (promise 8):
+        // config secrets, tokens handed out at runtime, credential shapes.
+        const scrubber = await SecretScrubber.fromConfig({
+          config,
+          logger: moduleLogger,
+        });
+        const logger = scrubbedLogger(moduleLogger, scrubber);
+        const actions = scrubbedActions(scaffolder, scrubber);
         const journal = await DatabaseRollbackJournal.create({ database });
         // Each action registers the compensator for what it creates here.
         const compensators = new ResourceCompensatorRegistry();
 
         const integrations = ScmIntegrations.fromConfig(config);
-        const credentialsProvider =
-          DefaultGithubCredentialsProvider.fromIntegrations(integrations);
-        scaffolder.addActions(
+        const credentialsProvider = scrubbedCredentialsProvider(
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+          scrubber,
+        );
+        actions.addActions(
           createGithubRepoCreateAction({
             integrations,
             credentialsProvider,
             journal,
             appBaseUrl: config.getString('app.baseUrl'),
+            maxFirstCommitBytes: config.getOptionalNumber(
+              'platform.github.maxFirstCommitBytes',
+            ),
           }),
         );
         compensators.register(
@@ -85,10 +108,22 @@ export const scaffolderModulePlatform = createBackendModule({
         );
 
         const kubernetes = readPlatformKubernetes(config);
-        scaffolder.addActions(
-          createKubernetesNamespaceCreateAction({ kubernetes, journal }),
-          createKubernetesQuotaApplyAction({ kubernetes, journal }),
-          createKubernetesApplyAction({ kubernetes, journal }),
+        scrubber.add(...kubernetes.clusters.map(c => c.serviceAccountToken));
+        const access = PlatformPermissions.register({
+          permissions,
+          permissionsRegistry,
+          getNamespaces: refs => namespaceResources(kubernetes, refs),
+          getRuns: taskIds =>
+            Promise.all(taskIds.map(taskId => journal.findRun(taskId))),
+        });
+        actions.addActions(
+          createKubernetesNamespaceCreateAction({
+            kubernetes,
+            journal,
+            access,
+          }),
+          createKubernetesQuotaApplyAction({ kubernetes, journal, access }),
+          createKubernetesApplyAction({ kubernetes, journal, access }),
         );
         for (const compensator of createKubernetesCompensators({
           clusters: kubernetes.clusters,
@@ -105,11 +140,13 @@ export const scaffolderModulePlatform = createBackendModule({
           const value = config.getOptionalNumber(`platform.rollback.${key}`);
           return value === undefined ? undefined : value * 1000;
         };
+        const tasks = new ScaffolderApiTaskReader({ discovery, auth });
         const engine = new RollbackEngine({
           journal,
           compensators,
           logger,
-          tasks: new ScaffolderApiTaskReader({ discovery, auth }),
+          scrubber,
+          tasks,
           taskLog: new ScaffolderTaskEventLog({ db: journal.client, logger }),
           pollIntervalMs: seconds('pollIntervalSeconds'),
           maxDurationPerResourceMs: seconds('maxDurationPerResourceSeconds'),
@@ -120,9 +157,7 @@ export const scaffolderModulePlatform = createBackendModule({
         lifecycle.addStartupHook(() => engine.start());
         lifecycle.addShutdownHook(() => engine.stop());
 
-        httpRouter.use(
-          createRunsRouter({ journal, auth, httpAuth, permissions }),
-        );
+        httpRouter.use(createRunsRouter({ journal, httpAuth, access, tasks }));
       },
     });
   },

@@ -18,6 +18,8 @@ import { createQuotaChangeCompensator } from '../kubernetes/quotaChange';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from '../rollback/ResourceCompensatorRegistry';
 import { RollbackEngine } from '../rollback/RollbackEngine';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
+import { testPlatformPermissions } from './permissions';
 
 export const TEST_CLUSTER_TOKEN = 'test-cluster-secret-token-0123456789';
 
@@ -46,6 +48,8 @@ export function testClusterConfig(
     },
     platform: {
       kubernetes: {
+        clusters: [{ name: 'local' }],
+        policy: { ingressDomain: 'apps.example.com' },
         quota: {
           default: { cpu: '4', memory: '8Gi', pods: 20 },
           maximum: { cpu: '16', memory: '32Gi', pods: 100 },
@@ -61,6 +65,8 @@ export interface TestCluster {
   server: LocalKubernetesApiServer;
   kubernetes: PlatformKubernetes;
   journal: DatabaseRollbackJournal;
+  /** Permissions whose policy allows everything: for tests of other concerns. */
+  access: PlatformPermissions;
   /** Lines the rollback engine wrote to the run's log. */
   rollbackLog: string[];
   /** Runs the real rollback engine once over a failed task. */
@@ -126,6 +132,7 @@ export async function startTestCluster(
     server,
     kubernetes,
     journal,
+    access: testPlatformPermissions(),
     rollbackLog,
     async rollback(taskId) {
       failed.add(taskId);
@@ -195,6 +202,7 @@ export async function createPlatformNamespace(
   await createKubernetesNamespaceCreateAction({
     kubernetes: cluster.kubernetes,
     journal: cluster.journal,
+    access: cluster.access,
   }).handler(
     actionContext({
       name,

@@ -14,10 +14,11 @@ describe('platform:kubernetes:apply examples', () => {
   const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const { server, kubernetes, journal } = cluster();
+    const { server, kubernetes, journal, access } = cluster();
     const action = createKubernetesApplyAction({
       kubernetes,
       journal,
+      access,
       pollIntervalMs: 10,
     });
     const step = exampleStep(example);

@@ -25,11 +25,21 @@ const deployment = {
     template: {
       metadata: { labels },
       spec: {
+        // What the restricted Pod Security Standard, the platform's default
+        // deployment policy, asks of every pod.
+        securityContext: {
+          runAsNonRoot: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
         containers: [
           {
             name: 'payments',
             image: 'ghcr.io/example-org/payments:main',
             ports: [{ name: 'http', containerPort: 8080 }],
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ['ALL'] },
+            },
           },
         ],
       },

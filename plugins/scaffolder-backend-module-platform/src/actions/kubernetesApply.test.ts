@@ -19,7 +19,11 @@ describe('platform:kubernetes:apply', () => {
 
   beforeEach(async () => {
     cluster = await startTestCluster();
-    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
+    const deps = {
+      kubernetes: cluster.kubernetes,
+      journal: cluster.journal,
+      access: cluster.access,
+    };
     action = createKubernetesApplyAction({ ...deps, pollIntervalMs: 10 });
     await createPlatformNamespace(cluster, 'payments');
     cluster.server.requests.length = 0;
@@ -248,7 +252,7 @@ describe('platform:kubernetes:apply', () => {
     expect(writes()).toEqual([]);
   });
 
-  it('fails after the timeout with the reason the pods are missing, and rollback removes what it applied newest first', async () => {
+  it("fails at once with the cluster's reason when the quota refuses the pods, and rollback removes what it applied newest first", async () => {
     const greedy = structuredClone(deployment);
     greedy.spec.replicas = 25;
     const ctx = actionContext({
@@ -256,11 +260,14 @@ describe('platform:kubernetes:apply', () => {
       manifests: [deployment, service].map(m =>
         m === deployment ? greedy : m,
       ),
-      timeoutSeconds: 1,
+      timeoutSeconds: 300,
     });
+    const started = Date.now();
     await expect(action.handler(ctx)).rejects.toThrow(
-      /^Deployment payments in namespace payments on cluster local did not become available within 1 s: 0 of 25 replicas available \(pods ".*" is forbidden: exceeded quota: platform-quota, requested: pods=25, used: pods=0, limited: pods=20\)$/,
+      /^Deployment payments in namespace payments on cluster local cannot roll out, so the run stops here: the cluster says FailedCreate: pods ".*" is forbidden: exceeded quota: platform-quota, requested: pods=25, used: pods=0, limited: pods=20$/,
     );
+    // Not the five minutes of the timeout: the cluster said why at once.
+    expect(Date.now() - started).toBeLessThan(30_000);
     cluster.server.requests.length = 0;
     await cluster.rollback(ctx.task.id);
     expect(

@@ -6,7 +6,7 @@ import {
 } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesObject } from '@kubernetes/client-node';
-import { RollbackJournal } from '../rollback/types';
+import { checkpointKeyForIntent, RollbackJournal } from '../rollback/types';
 import { KubernetesClient } from '../kubernetes/client';
 import {
   describeKubernetesFailure,
@@ -14,7 +14,16 @@ import {
   toPlatformError,
 } from '../kubernetes/errors';
 import { clusterInput, rollbackInput } from '../kubernetes/inputs';
-import { describeObject, journaledCreate } from '../kubernetes/journaledCreate';
+import {
+  describeObject,
+  factsOf,
+  isCreatedByTask,
+  journaledCreate,
+  journalRefOf,
+} from '../kubernetes/journaledCreate';
+import { assertDeploymentPolicy } from '../kubernetes/deploymentPolicy';
+import { assertMayWriteInto } from '../kubernetes/namespaceResources';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
 import {
   checkManifests,
   Manifest,
@@ -23,8 +32,9 @@ import {
 } from '../kubernetes/manifests';
 import {
   ANNOTATION_CREATED_BY_TASK,
+  ANNOTATION_RUN_NONCE,
   assertDns1123Label,
-  isCreatedByTask,
+  creationAnnotationsOf,
   isManagedByPlatform,
   LABEL_KUBERNETES_ID,
   LABEL_MANAGED_BY,
@@ -54,7 +64,13 @@ type DeploymentState = {
   };
 };
 
-/** Available means every replica of the current generation is up. */
+/**
+ * Available means every replica of the current generation is up. A rollout
+ * that cannot progress says so in its conditions at once: pods the cluster
+ * refuses to create (an exceeded quota, a policy) give `ReplicaFailure`, a
+ * rollout past its `progressDeadlineSeconds` gives `Progressing=False`.
+ * Waiting out the timeout would only hide the cluster's reason.
+ */
 function rolloutProgress(deployment: DeploymentState) {
   const wanted = deployment.spec?.replicas ?? 1;
   const available = deployment.status?.availableReplicas ?? 0;
@@ -69,10 +85,13 @@ function rolloutProgress(deployment: DeploymentState) {
   );
   return {
     done: current && available >= wanted,
-    deadlineExceeded: problem?.reason === 'ProgressDeadlineExceeded',
+    cannotProgress: current && problem !== undefined,
     summary: `${available} of ${wanted} replicas available${
       problem?.message ? ` (${problem.message})` : ''
     }`,
+    reason:
+      problem &&
+      `${problem.reason ?? problem.type}: ${problem.message ?? 'no message'}`,
   };
 }
 
@@ -84,15 +103,16 @@ function rolloutProgress(deployment: DeploymentState) {
 export function createKubernetesApplyAction(options: {
   kubernetes: PlatformKubernetes;
   journal: RollbackJournal;
+  access: PlatformPermissions;
   /** How often the rollout is looked at; tests make it short. */
   pollIntervalMs?: number;
 }) {
-  const { kubernetes, journal } = options;
+  const { kubernetes, journal, access } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 2000;
   return createTemplateAction({
     id: 'platform:kubernetes:apply',
     description:
-      'Creates the Deployment, Service and, for a public service, Ingress a template generated in a platform namespace, or updates them with server-side apply when they exist, waits until the Deployment is available and outputs the service URL. What it creates is rolled back when the run fails.',
+      'Creates the Deployment, Service and, for a public service, Ingress a template generated in a platform namespace, or updates them with server-side apply when they exist, waits until the Deployment is available and outputs the service URL. Before any write it checks that the user who started the run may write into the namespace (platform.namespace.write) unless the run created it, and that every manifest meets the deployment policy (platform.kubernetes.policy: the Pod Security Standard, Service types, the Ingress host and annotations). What it creates is rolled back when the run fails.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -147,18 +167,9 @@ export function createKubernetesApplyAction(options: {
       },
     },
     async handler(ctx) {
-      const { namespace, manifestPath, manifests: inline } = ctx.input;
+      const { namespace } = ctx.input;
       assertDns1123Label(namespace, 'Namespace name');
-      if ((manifestPath === undefined) === (inline === undefined)) {
-        throw new InputError('Give exactly one of manifestPath and manifests');
-      }
-      const documents =
-        inline ?? (await readManifestFiles(ctx.workspacePath, manifestPath!));
-      const manifests = checkManifests({
-        documents,
-        namespace,
-        public: ctx.input.public,
-      });
+      const manifests = await readInputManifests(ctx);
       const timeoutMs =
         (ctx.input.timeoutSeconds ??
           kubernetes.settings.rolloutTimeoutSeconds) * 1000;
@@ -187,15 +198,7 @@ export function createKubernetesApplyAction(options: {
       const cluster = client.cluster;
       const where = `namespace ${namespace} on cluster ${cluster}`;
 
-      const ns = await explained(
-        () =>
-          client.read({
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name: namespace },
-          }),
-        `read ${where}`,
-      );
+      const ns = await readPlatformNamespace(client, namespace);
       if (!ns && ctx.isDryRun) {
         unchecked(
           `namespace ${namespace} does not exist yet on cluster ${cluster}`,
@@ -207,14 +210,33 @@ export function createKubernetesApplyAction(options: {
           `Namespace ${namespace} does not exist on cluster ${cluster}`,
         );
       }
-      if (!isManagedByPlatform(ns)) {
-        throw new NotAllowedError(
-          `Namespace ${namespace} on cluster ${cluster} is not managed by this platform; platform:kubernetes:apply deploys only into platform namespaces`,
-        );
-      }
+      await assertMayWriteInto({
+        access,
+        journal,
+        ctx,
+        cluster,
+        namespace: ns,
+        doing: 'deploy into',
+      });
+      const service = ns.metadata?.labels?.[LABEL_SERVICE] ?? namespace;
+      assertDeploymentPolicy({
+        manifests,
+        service,
+        settings: kubernetes.settings.policy,
+      });
 
       const labelled = await Promise.all(
-        manifests.map(m => withPlatformMetadata(m, ns, client, ctx.task.id)),
+        manifests.map(async manifest =>
+          withPlatformMetadata({
+            manifest,
+            namespace: ns,
+            existing: await explained(
+              () => client.read(manifest),
+              `read ${describeManifest(manifest, cluster)}`,
+            ),
+            taskId: ctx.task.id,
+          }),
+        ),
       );
       const objects = labelled.map(m => `${m.kind}/${m.metadata.name}`);
       const url = serviceUrl(labelled, namespace);
@@ -239,54 +261,30 @@ export function createKubernetesApplyAction(options: {
         return;
       }
 
+      const stepId = ctx.step?.id ?? 'unknown';
       for (const manifest of labelled) {
-        const what = describeManifest(manifest, cluster);
-        ctx.logger.info(`Applying ${what}`);
+        ctx.logger.info(`Applying ${describeManifest(manifest, cluster)}`);
         await ctx.checkpoint({
-          key: `platform.kubernetes.apply.${cluster}.${namespace}.${manifest.kind}.${manifest.metadata.name}`,
-          fn: async () => {
-            const existing = await explained(
-              () => client.read(manifest),
-              `read ${what}`,
-            );
-            if (existing && !isCreatedByTask(existing, ctx.task.id)) {
-              // Not this run's: updated in place, never deleted by rollback.
-              // It may have appeared since the manifest was labelled, so it
-              // keeps its own creator rather than gaining this run's.
-              const update = withCreator(
-                manifest,
-                existing.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK],
-              );
-              await explained(
-                () => client.apply(update, { dryRun: false }),
-                `apply ${what}`,
-              );
-              ctx.logger.info(
-                `${what} existed before this run; it was updated and a rollback leaves it in place`,
-              );
-              return;
-            }
-            await journaledCreate({
-              journal,
-              client,
+          // A retry after a rollback applies again: the key follows the attempt.
+          key: await checkpointKeyForIntent(
+            journal,
+            {
               taskId: ctx.task.id,
-              stepId: ctx.step?.id ?? 'unknown',
-              object: manifest,
-              // A create, not an apply, when the read found nothing: an
-              // apply would take over an object someone made since the read,
-              // and rollback would then delete it as this run's.
-              write: () =>
-                existing
-                  ? client.apply(manifest, { dryRun: false })
-                  : client.create(manifest, { dryRun: false }),
-              onForeign: () => {
-                throw new ConflictError(
-                  `${what} was created by someone else while this run was deploying; it was left as it is`,
-                );
-              },
+              stepId,
+              ...journalRefOf(factsOf(cluster, manifest)),
+            },
+            `platform.kubernetes.apply.${cluster}.${namespace}.${manifest.kind}.${manifest.metadata.name}`,
+          ),
+          fn: () =>
+            applyOne({
+              client,
+              journal,
+              manifest,
+              taskId: ctx.task.id,
+              stepId,
               keep: ctx.input.rollback === false,
-            });
-          },
+              log: message => ctx.logger.info(message),
+            }),
         });
       }
 
@@ -305,29 +303,139 @@ export function createKubernetesApplyAction(options: {
   });
 }
 
-function describeManifest(manifest: Manifest, cluster: string): string {
-  return describeObject({
-    cluster,
-    apiVersion: manifest.apiVersion,
-    kind: manifest.kind,
-    name: manifest.metadata.name,
-    namespace: manifest.metadata.namespace,
+/** The manifests a template passed, inline or as workspace files, checked. */
+async function readInputManifests(ctx: {
+  workspacePath: string;
+  input: {
+    namespace: string;
+    manifestPath?: string;
+    manifests?: Record<string, unknown>[];
+    public?: boolean;
+  };
+}): Promise<Manifest[]> {
+  const { manifestPath, manifests: inline } = ctx.input;
+  if ((manifestPath === undefined) === (inline === undefined)) {
+    throw new InputError('Give exactly one of manifestPath and manifests');
+  }
+  return checkManifests({
+    documents:
+      inline ?? (await readManifestFiles(ctx.workspacePath, manifestPath!)),
+    namespace: ctx.input.namespace,
+    public: ctx.input.public,
   });
 }
 
-/**
- * The platform's labels on the object and its pods (the stock Kubernetes tab
- * finds both by `backstage.io/kubernetes-id`), and the run annotation that
- * proves ownership on objects this run creates. An object created by an
- * earlier run keeps that run's annotation.
- */
-async function withPlatformMetadata(
-  manifest: Manifest,
-  namespace: KubernetesObject,
+/** The namespace, refused unless the platform manages it. */
+async function readPlatformNamespace(
   client: KubernetesClient,
-  taskId: string,
-): Promise<Manifest> {
-  const nsLabels = namespace.metadata?.labels ?? {};
+  name: string,
+): Promise<KubernetesObject | undefined> {
+  const where = `namespace ${name} on cluster ${client.cluster}`;
+  const ns = await explained(
+    () =>
+      client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+    `read ${where}`,
+  );
+  if (ns && !isManagedByPlatform(ns)) {
+    throw new NotAllowedError(
+      `Namespace ${name} on cluster ${client.cluster} is not managed by this platform; platform:kubernetes:apply deploys only into platform namespaces`,
+    );
+  }
+  return ns;
+}
+
+/**
+ * Creates one object, journaled, or updates it in place when it exists and
+ * this run's journal does not prove the run created it: such an object is
+ * never deleted by rollback and keeps its creator's marks.
+ */
+async function applyOne(options: {
+  client: KubernetesClient;
+  journal: RollbackJournal;
+  manifest: Manifest;
+  taskId: string;
+  stepId: string;
+  keep: boolean;
+  log: (message: string) => void;
+}): Promise<void> {
+  const { client, journal, manifest, taskId } = options;
+  const what = describeManifest(manifest, client.cluster);
+  const existing = await explained(() => client.read(manifest), `read ${what}`);
+  const ours =
+    existing !== undefined &&
+    (await isCreatedByTask({
+      journal,
+      taskId,
+      facts: factsOf(client.cluster, manifest),
+      object: existing,
+    }));
+  if (existing && !ours) {
+    await explained(
+      () =>
+        client.apply(withCreationAnnotations(manifest, existing), {
+          dryRun: false,
+        }),
+      `apply ${what}`,
+    );
+    options.log(
+      `${what} existed before this run; it was updated and a rollback leaves it in place`,
+    );
+    return;
+  }
+  await journaledCreate({
+    journal,
+    client,
+    taskId,
+    stepId: options.stepId,
+    object: manifest,
+    // A create, not an apply, when the read found nothing: an apply would
+    // take over an object someone made since the read, and rollback would
+    // then delete it as this run's.
+    write: stamped =>
+      existing
+        ? client.apply(stamped, { dryRun: false })
+        : client.create(stamped, { dryRun: false }),
+    onForeign: () => {
+      throw new ConflictError(
+        `${what} was created by someone else while this run was deploying; it was left as it is`,
+      );
+    },
+    keep: options.keep,
+  });
+}
+
+function describeManifest(manifest: Manifest, cluster: string): string {
+  return describeObject(factsOf(cluster, manifest));
+}
+
+/** Keys under this prefix are the platform's own; a manifest never sets them. */
+const PLATFORM_KEY_PREFIX = 'platform.internal/';
+
+function withoutPlatformKeys(
+  values: Record<string, string> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values ?? {}).filter(
+      ([key]) => !key.startsWith(PLATFORM_KEY_PREFIX),
+    ),
+  );
+}
+
+/**
+ * The platform's labels on the object and its pods (the stock Kubernetes
+ * tab finds both by `backstage.io/kubernetes-id`), winning over whatever the
+ * manifest says, so a manifest cannot claim another team's service or
+ * disown its own. An object this run creates names the task that created
+ * it; an existing object keeps the marks of whoever created it.
+ */
+function withPlatformMetadata(options: {
+  manifest: Manifest;
+  namespace: KubernetesObject;
+  existing: KubernetesObject | undefined;
+  taskId: string;
+}): Manifest {
+  const { manifest, existing } = options;
+  const nsLabels = options.namespace.metadata?.labels ?? {};
   const service = nsLabels[LABEL_SERVICE];
   const platformLabels: Record<string, string> = {
     [LABEL_MANAGED_BY]: MANAGED_BY_PLATFORM,
@@ -336,23 +444,22 @@ async function withPlatformMetadata(
       ? { [LABEL_SERVICE]: service, [LABEL_KUBERNETES_ID]: service }
       : {}),
   };
-  const existing = await explained(
-    () => client.read(manifest),
-    `read ${manifest.kind} ${manifest.metadata.name}`,
-  );
-  const creator =
-    existing?.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] ??
-    (existing ? undefined : taskId);
-  const result = withCreator(
-    {
-      ...manifest,
-      metadata: {
-        ...manifest.metadata,
-        labels: { ...platformLabels, ...manifest.metadata.labels },
+  const result: Manifest = {
+    ...manifest,
+    metadata: {
+      ...manifest.metadata,
+      labels: {
+        ...withoutPlatformKeys(manifest.metadata.labels),
+        ...platformLabels,
+      },
+      annotations: {
+        ...withoutPlatformKeys(manifest.metadata.annotations),
+        ...(existing
+          ? creationAnnotationsOf(existing)
+          : { [ANNOTATION_CREATED_BY_TASK]: options.taskId }),
       },
     },
-    creator,
-  );
+  };
   if (manifest.kind === 'Deployment' && service && manifest.spec?.template) {
     const template = manifest.spec.template;
     result.spec = {
@@ -362,8 +469,8 @@ async function withPlatformMetadata(
         metadata: {
           ...template.metadata,
           labels: {
-            [LABEL_KUBERNETES_ID]: service,
             ...template.metadata?.labels,
+            [LABEL_KUBERNETES_ID]: service,
           },
         },
       },
@@ -372,17 +479,21 @@ async function withPlatformMetadata(
   return result;
 }
 
-/** The manifest naming `creator` as the task that created it, or none. */
-function withCreator(
+/** The manifest with `existing`'s creation marks in place of its own. */
+function withCreationAnnotations(
   manifest: Manifest,
-  creator: string | undefined,
+  existing: KubernetesObject,
 ): Manifest {
   const annotations = { ...manifest.metadata.annotations };
   delete annotations[ANNOTATION_CREATED_BY_TASK];
-  if (creator) {
-    annotations[ANNOTATION_CREATED_BY_TASK] = creator;
-  }
-  return { ...manifest, metadata: { ...manifest.metadata, annotations } };
+  delete annotations[ANNOTATION_RUN_NONCE];
+  return {
+    ...manifest,
+    metadata: {
+      ...manifest.metadata,
+      annotations: { ...annotations, ...creationAnnotationsOf(existing) },
+    },
+  };
 }
 
 async function waitForAvailable(options: {
@@ -425,8 +536,10 @@ async function waitForAvailable(options: {
       if (progress.done) {
         return;
       }
-      if (progress.deadlineExceeded) {
-        throw new Error(`${what} did not roll out: ${progress.summary}`);
+      if (progress.cannotProgress) {
+        throw new Error(
+          `${what} cannot roll out, so the run stops here: the cluster says ${progress.reason}`,
+        );
       }
     }
     if (Date.now() >= deadline) {

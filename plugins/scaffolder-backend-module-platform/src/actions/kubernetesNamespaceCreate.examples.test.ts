@@ -10,10 +10,11 @@ describe('platform:kubernetes:namespace:create examples', () => {
   const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const { server, kubernetes, journal } = cluster();
+    const { server, kubernetes, journal, access } = cluster();
     const action = createKubernetesNamespaceCreateAction({
       kubernetes,
       journal,
+      access,
     });
     const step = exampleStep(example);
     expect(step.action).toBe(action.id);

@@ -19,6 +19,7 @@ describe('platform:kubernetes:namespace:create', () => {
     action = createKubernetesNamespaceCreateAction({
       kubernetes: cluster.kubernetes,
       journal: cluster.journal,
+      access: cluster.access,
     });
   });
 
@@ -154,7 +155,7 @@ describe('platform:kubernetes:namespace:create', () => {
     },
     {
       input: { cluster: 'prod' },
-      error: 'Cluster prod is not configured for platform actions',
+      error: 'Cluster prod is not listed for platform actions',
     },
   ])(
     'refuses $input before any call to the cluster',
@@ -287,6 +288,7 @@ describe('platform:kubernetes:namespace:create', () => {
     const portal = createKubernetesNamespaceCreateAction({
       kubernetes: readPlatformKubernetes(new ConfigReader({})),
       journal: cluster.journal,
+      access: cluster.access,
     });
     const dry = context(baseInput, true);
     await portal.handler(dry);
@@ -295,7 +297,7 @@ describe('platform:kubernetes:namespace:create', () => {
     );
     expect(dry.output).toHaveBeenCalledWith('adopted', false);
     await expect(portal.handler(context(baseInput))).rejects.toThrow(
-      'No Kubernetes cluster is configured for platform actions under kubernetes.clusterLocatorMethods',
+      'No Kubernetes cluster is listed for platform actions under platform.kubernetes.clusters',
     );
   });
 

@@ -1,19 +1,28 @@
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesObject } from '@kubernetes/client-node';
-import { RollbackJournal } from '../rollback/types';
+import { checkpointKeyForIntent, RollbackJournal } from '../rollback/types';
 import { resolveQuota } from '../kubernetes/config';
 import {
   describeKubernetesFailure,
+  explained,
   toPlatformError,
 } from '../kubernetes/errors';
+import { podSecurityLabels } from '../kubernetes/deploymentPolicy';
+import { toNamespaceResource } from '../kubernetes/namespaceResources';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
 import {
   clusterInput,
   quotaInput,
   rollbackInput,
   toQuotaRequest,
 } from '../kubernetes/inputs';
-import { journaledCreate } from '../kubernetes/journaledCreate';
+import {
+  factsOf,
+  isCreatedByTask,
+  journaledCreate,
+  journalRefOf,
+} from '../kubernetes/journaledCreate';
 import {
   assertDns1123Label,
   isManagedByPlatform,
@@ -38,8 +47,9 @@ export const LIMIT_RANGE_NAME = 'platform-defaults';
 export function createKubernetesNamespaceCreateAction(options: {
   kubernetes: PlatformKubernetes;
   journal: RollbackJournal;
+  access: PlatformPermissions;
 }) {
-  const { kubernetes, journal } = options;
+  const { kubernetes, journal, access } = options;
   return createTemplateAction({
     id: 'platform:kubernetes:namespace:create',
     description:
@@ -73,7 +83,7 @@ export function createKubernetesNamespaceCreateAction(options: {
           z
             .boolean({
               description:
-                'Use the namespace if it already exists and this platform manages it for the same service; rollback then leaves it alone. Default false',
+                'Use the namespace if it already exists, this platform manages it for the same service and the user who started the run may write into it; rollback then leaves it alone. Default false',
             })
             .optional(),
         rollback: rollbackInput,
@@ -117,7 +127,14 @@ export function createKubernetesNamespaceCreateAction(options: {
       const namespace = {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name, ...metadata },
+        metadata: {
+          name,
+          ...metadata,
+          labels: {
+            ...metadata.labels,
+            ...podSecurityLabels(kubernetes.settings.policy.podSecurity),
+          },
+        },
       };
       const inNamespace = (objectName: string) => ({
         name: objectName,
@@ -142,8 +159,9 @@ export function createKubernetesNamespaceCreateAction(options: {
       };
 
       // Adopting is for a namespace this platform made for the same
-      // service; anything else with the name belongs to someone else.
-      const acceptExisting = (existing: KubernetesObject) => {
+      // service, and writes into it, so the user must be allowed to; anything
+      // else with the name belongs to someone else.
+      const acceptExisting = async (existing: KubernetesObject) => {
         const phase = (existing as { status?: { phase?: string } }).status
           ?.phase;
         if (phase === 'Terminating') {
@@ -162,6 +180,11 @@ export function createKubernetesNamespaceCreateAction(options: {
             `Namespace ${name} on cluster ${cluster} is not managed by this platform for service ${service}, so it cannot be adopted`,
           );
         }
+        await access.assertNamespaceWrite({
+          credentials: await ctx.getInitiatorCredentials(),
+          namespace: toNamespaceResource(cluster, existing),
+          doing: 'adopt',
+        });
       };
 
       ctx.output('namespace', name);
@@ -183,9 +206,12 @@ export function createKubernetesNamespaceCreateAction(options: {
                 `create namespace ${name} on cluster ${cluster}`,
               );
             }
-            const existing = await client.read(namespace);
+            const existing = await explained(
+              () => client.read(namespace),
+              `read namespace ${name} on cluster ${cluster}`,
+            );
             if (existing) {
-              acceptExisting(existing);
+              await acceptExisting(existing);
               adopted = true;
             }
           }
@@ -201,17 +227,26 @@ export function createKubernetesNamespaceCreateAction(options: {
       }
 
       // Each object is created once per run, even when the step runs again.
-      const create = (
+      // A retry after a rollback creates it again: the key follows the attempt.
+      const create = async (
         object: typeof namespace,
-        onForeign: (existing: KubernetesObject) => void,
+        onForeign: (existing: KubernetesObject) => Promise<void> | void,
       ) => {
         ctx.logger.info(
           `Creating ${object.kind} ${object.metadata.name} on cluster ${cluster}`,
         );
         return ctx.checkpoint({
-          key: `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${name}.${
-            object.metadata.name
-          }`,
+          key: await checkpointKeyForIntent(
+            journal,
+            {
+              taskId: ctx.task.id,
+              stepId: ctx.step?.id ?? 'unknown',
+              ...journalRefOf(factsOf(cluster, object)),
+            },
+            `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${name}.${
+              object.metadata.name
+            }`,
+          ),
           fn: async () =>
             journaledCreate({
               journal,
@@ -219,13 +254,32 @@ export function createKubernetesNamespaceCreateAction(options: {
               taskId: ctx.task.id,
               stepId: ctx.step?.id ?? 'unknown',
               object,
-              write: () => client.create(object, { dryRun: false }),
+              write: stamped => client.create(stamped, { dryRun: false }),
               onForeign,
               keep,
             }),
         });
       };
 
+      if (adopt) {
+        // Adopting writes into someone's namespace: the user's permission
+        // is checked before any request that could change anything.
+        const existing = await explained(
+          () => client.read(namespace),
+          `read namespace ${name} on cluster ${cluster}`,
+        );
+        const ownRun =
+          existing !== undefined &&
+          (await isCreatedByTask({
+            journal,
+            taskId: ctx.task.id,
+            facts: { cluster, apiVersion: 'v1', kind: 'Namespace', name },
+            object: existing,
+          }));
+        if (existing && !ownRun) {
+          await acceptExisting(existing);
+        }
+      }
       const adopted = !(await create(namespace, acceptExisting)).created;
       if (adopted) {
         ctx.logger.info(

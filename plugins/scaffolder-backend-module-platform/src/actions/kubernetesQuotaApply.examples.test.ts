@@ -11,8 +11,12 @@ describe('platform:kubernetes:quota:apply examples', () => {
   const cluster = useTestCluster();
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const { server, kubernetes, journal } = cluster();
-    const action = createKubernetesQuotaApplyAction({ kubernetes, journal });
+    const { server, kubernetes, journal, access } = cluster();
+    const action = createKubernetesQuotaApplyAction({
+      kubernetes,
+      journal,
+      access,
+    });
     const step = exampleStep(example);
     expect(step.action).toBe(action.id);
     await createPlatformNamespace(cluster(), step.input.namespace);

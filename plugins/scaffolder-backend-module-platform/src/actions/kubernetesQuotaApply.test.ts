@@ -13,7 +13,11 @@ describe('platform:kubernetes:quota:apply', () => {
 
   beforeEach(async () => {
     cluster = await startTestCluster();
-    const deps = { kubernetes: cluster.kubernetes, journal: cluster.journal };
+    const deps = {
+      kubernetes: cluster.kubernetes,
+      journal: cluster.journal,
+      access: cluster.access,
+    };
     action = createKubernetesQuotaApplyAction(deps);
     await createPlatformNamespace(cluster, 'payments');
     cluster.server.requests.length = 0;
@@ -266,7 +270,7 @@ describe('platform:kubernetes:quota:apply', () => {
     },
     {
       input: { namespace: 'payments', cluster: 'prod', quota: {} },
-      error: 'Cluster prod is not configured',
+      error: 'Cluster prod is not listed for platform actions',
       name: 'InputError',
     },
   ])('refuses $input before any call', async ({ input, error, name }) => {

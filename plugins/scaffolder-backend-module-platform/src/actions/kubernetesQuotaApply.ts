@@ -30,6 +30,7 @@ import {
 import {
   ANNOTATION_CREATED_BY_TASK,
   assertDns1123Label,
+  creationAnnotationsOf,
   isManagedByPlatform,
   LABEL_MANAGED_BY,
   LABEL_OWNER,
@@ -40,6 +41,8 @@ import {
   NO_CLUSTER_CONFIGURED,
   PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
+import { assertMayWriteInto } from '../kubernetes/namespaceResources';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
 import { QUOTA_NAME } from './kubernetesNamespaceCreate';
 import { examples } from './kubernetesQuotaApply.examples';
 
@@ -49,12 +52,13 @@ import { examples } from './kubernetesQuotaApply.examples';
 export function createKubernetesQuotaApplyAction(options: {
   kubernetes: PlatformKubernetes;
   journal: RollbackJournal;
+  access: PlatformPermissions;
 }) {
-  const { kubernetes, journal } = options;
+  const { kubernetes, journal, access } = options;
   return createTemplateAction({
     id: 'platform:kubernetes:quota:apply',
     description:
-      'Changes the ResourceQuota of a namespace this platform manages, within the configured maximum. Refuses namespaces the platform does not manage. If the run fails, the previous limits are restored unless someone changed the quota since.',
+      'Changes the ResourceQuota of a namespace this platform manages, within the configured maximum. Refuses namespaces the platform does not manage, and namespaces the user who started the run may not write into (platform.namespace.write). If the run fails, the previous limits are restored unless someone changed the quota since.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -132,6 +136,14 @@ export function createKubernetesQuotaApplyAction(options: {
           `Namespace ${name} on cluster ${cluster} is not managed by this platform (no label ${LABEL_MANAGED_BY}=backstage-platform); its quota is left unchanged`,
         );
       }
+      await assertMayWriteInto({
+        access,
+        journal,
+        ctx,
+        cluster,
+        namespace,
+        doing: 'change the quota of',
+      });
       const existing = await read({
         apiVersion: 'v1',
         kind: 'ResourceQuota',
@@ -173,12 +185,11 @@ export function createKubernetesQuotaApplyAction(options: {
         ({ previous, applied: hard } = change.data as QuotaChangeFacts);
       }
       const labels = namespace.metadata?.labels ?? {};
-      // Proof of ownership for rollback, only on a quota this run creates;
-      // an existing quota keeps the run that created it, and one nobody
-      // claimed is not claimed by a run that merely changes it.
-      const createdBy = existing
-        ? existing.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK]
-        : ctx.task.id;
+      // An existing quota keeps the marks of the run that created it; one
+      // this run creates gets its own (and journaledCreate adds the nonce).
+      const annotations = existing
+        ? creationAnnotationsOf(existing)
+        : { [ANNOTATION_CREATED_BY_TASK]: ctx.task.id };
       const quota = {
         apiVersion: 'v1',
         kind: 'ResourceQuota',
@@ -194,9 +205,7 @@ export function createKubernetesQuotaApplyAction(options: {
               ? { [LABEL_SERVICE]: labels[LABEL_SERVICE] }
               : {}),
           },
-          ...(createdBy
-            ? { annotations: { [ANNOTATION_CREATED_BY_TASK]: createdBy } }
-            : {}),
+          annotations,
         },
         spec: { hard },
       };
@@ -269,7 +278,7 @@ export function createKubernetesQuotaApplyAction(options: {
             object: quota,
             // A create, not an apply: an apply would take over a quota
             // someone made since the read, and rollback would delete it.
-            write: () => client.create(quota, { dryRun: false }),
+            write: stamped => client.create(stamped, { dryRun: false }),
             onForeign: () => {
               throw new ConflictError(
                 `The quota of ${where} was created by someone else while this run was changing it; it was left as it is`,

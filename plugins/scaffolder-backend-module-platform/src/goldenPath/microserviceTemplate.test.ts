@@ -411,6 +411,30 @@ describe('microservice golden path template', () => {
     });
   }, 60_000);
 
+  it('writes every value into the catalog entry as one scalar, so a value cannot add keys', async () => {
+    const sneaky =
+      'component:default/ledger-api\n    - target: component:default/x\nmetadata:\n  name: other';
+    const values = formValues('go', false);
+    const result = await backend.dryRun({
+      template,
+      values: {
+        ...values,
+        dependencies: [{ target: sneaky, type: 'runtime', critical: false }],
+      },
+      directoryContents: readDirectoryContents(TEMPLATE_DIR),
+    });
+    const file = result.directoryContents.find(
+      f => f.path === 'catalog-info.yaml',
+    )!;
+    const entity = yaml.parse(
+      Buffer.from(file.base64Content, 'base64').toString(),
+    );
+    expect(entity.metadata.name).toBe('payments-go');
+    expect(entity.spec.dependencies).toEqual([
+      { target: sneaky, type: 'runtime', critical: false },
+    ]);
+  }, 60_000);
+
   it('asks the cluster through its own dry run and writes nothing to it', async () => {
     for (const language of ['go', 'python', 'nodejs'] as const) {
       await render(language, language === 'nodejs');

@@ -2,7 +2,14 @@ import {
   startTestCluster,
   TestCluster,
 } from '../__testUtils__/kubernetesCluster';
-import { ANNOTATION_CREATED_BY_TASK } from './ownership';
+import {
+  ANNOTATION_CREATED_BY_TASK,
+  ANNOTATION_OWNER_REF,
+  ANNOTATION_RUN_NONCE,
+  LABEL_MANAGED_BY,
+  LABEL_SERVICE,
+  MANAGED_BY_PLATFORM,
+} from './ownership';
 
 describe('Kubernetes compensators', () => {
   let cluster: TestCluster;
@@ -15,7 +22,12 @@ describe('Kubernetes compensators', () => {
     await cluster.close();
   });
 
-  /** An intent whose outcome the run never saw: no uid in the journal. */
+  const NONCE = 'c0ffee0123456789c0ffee0123456789';
+
+  /**
+   * An intent whose outcome the run never saw: no uid in the journal, only
+   * the nonce it put on what it sent.
+   */
   const pendingNamespace = (taskId: string) =>
     cluster.journal.recordIntent({
       taskId,
@@ -27,6 +39,7 @@ describe('Kubernetes compensators', () => {
         apiVersion: 'v1',
         kind: 'Namespace',
         name: 'payments',
+        nonce: NONCE,
       },
     });
 
@@ -64,14 +77,34 @@ describe('Kubernetes compensators', () => {
     );
   });
 
-  it('deletes the object of a pending intent that carries the run annotation', async () => {
+  it('reports, and leaves to a person, an object whose journal entry holds no proof', async () => {
+    const entry = await pendingNamespace('t0');
+    await cluster.journal.markCreated(entry.id, { data: { nonce: '' } });
+    const existing = cluster.server.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'payments' },
+    });
+    await cluster.rollback('t0');
+    const [outcome] = await cluster.journal.listByTask('t0');
+    expect(outcome).toMatchObject({
+      state: 'rollback_failed',
+      reason:
+        "The run recorded no proof that it created Namespace payments on cluster local; if it is the run's, delete it by hand",
+    });
+    expect(
+      cluster.server.get('namespaces', undefined, 'payments')?.metadata.uid,
+    ).toBe(existing.metadata.uid);
+  });
+
+  it("deletes the object of a pending intent that carries the intent's nonce", async () => {
     await pendingNamespace('t1');
     cluster.server.seed({
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: {
         name: 'payments',
-        annotations: { [ANNOTATION_CREATED_BY_TASK]: 't1' },
+        annotations: { [ANNOTATION_RUN_NONCE]: NONCE },
       },
     });
     await cluster.rollback('t1');
@@ -84,16 +117,24 @@ describe('Kubernetes compensators', () => {
   });
 
   it.each([
-    ['no annotation', {}],
-    ['another run', { [ANNOTATION_CREATED_BY_TASK]: 'someone-else' }],
+    ['no annotation', {}, {}],
+    ["another run's nonce", { [ANNOTATION_RUN_NONCE]: 'f'.repeat(32) }, {}],
+    [
+      "this run's task id, owner and platform labels stamped on it by someone else",
+      {
+        [ANNOTATION_CREATED_BY_TASK]: 't2',
+        [ANNOTATION_OWNER_REF]: 'group:default/payments-team',
+      },
+      { [LABEL_MANAGED_BY]: MANAGED_BY_PLATFORM, [LABEL_SERVICE]: 'payments' },
+    ],
   ])(
     'leaves an object of a pending intent with %s alone',
-    async (_, annotations) => {
+    async (_, annotations, labels) => {
       await pendingNamespace('t2');
       const theirs = cluster.server.seed({
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name: 'payments', annotations },
+        metadata: { name: 'payments', annotations, labels },
       });
       await cluster.rollback('t2');
       expect(

@@ -13,7 +13,7 @@ import {
   KubernetesObjectFacts,
   refOf,
 } from './journaledCreate';
-import { isCreatedByTask } from './ownership';
+import { isCreatedByEntry } from './ownership';
 
 /** The kinds platform actions create, one compensator each. */
 export const COMPENSATED_KINDS = [
@@ -82,7 +82,8 @@ export async function readOrFail(
 /**
  * Deletes one kind of object a run created. Ownership is proven by the uid
  * the journal recorded, or for an intent whose outcome was never seen by the
- * run's annotation; the delete carries the uid as a precondition, so an
+ * nonce the run journaled and put on the object; the delete carries the uid
+ * as a precondition, so an
  * object re-created under the same name by someone else survives. A
  * namespace is deleted asynchronously by Kubernetes: the compensator waits
  * until it is gone and reports it as still terminating after the bound (the
@@ -107,12 +108,15 @@ export function createKubernetesCompensator(options: {
         'delete it by hand',
       );
       const existing = await readOrFail(client, facts);
+      if (existing && !facts.uid && !facts.nonce) {
+        // Journaled before runs recorded nonces: nothing can tell this
+        // object from one someone else made, so a person decides.
+        throw new Error(
+          `The run recorded no proof that it created ${what}; if it is the run's, delete it by hand`,
+        );
+      }
       const uid = existing?.metadata?.uid;
-      const ours =
-        existing !== undefined &&
-        (facts.uid
-          ? uid === facts.uid
-          : isCreatedByTask(existing, entry.taskId));
+      const ours = existing !== undefined && isCreatedByEntry(existing, facts);
       if (!existing || !ours || !uid) {
         return 'already_gone';
       }

@@ -6,33 +6,54 @@ import {
 } from './config';
 
 describe('readClusters', () => {
-  it('reads the stock config locator clusters that have a service account token', () => {
+  const stockClusters = {
+    clusterLocatorMethods: [
+      { type: 'catalog' },
+      {
+        type: 'config',
+        clusters: [
+          {
+            name: 'prod',
+            url: 'https://prod:6443',
+            authProvider: 'serviceAccount',
+            serviceAccountToken: 'tab-token',
+            caData: 'Y2E=',
+          },
+          { name: 'gke', url: 'https://gke', authProvider: 'google' },
+          {
+            name: 'dev',
+            url: 'https://dev:6443',
+            authProvider: 'serviceAccount',
+            serviceAccountToken: 'd',
+            skipTLSVerify: true,
+          },
+        ],
+      },
+    ],
+  };
+
+  it('writes to no cluster of the Kubernetes tab that the platform does not list', () => {
+    expect(
+      readClusters(new ConfigReader({ kubernetes: stockClusters })),
+    ).toEqual([]);
+  });
+
+  it('takes what a listed cluster does not set from the stock cluster of that name', () => {
     const clusters = readClusters(
       new ConfigReader({
-        kubernetes: {
-          clusterLocatorMethods: [
-            { type: 'catalog' },
-            {
-              type: 'config',
-              clusters: [
-                {
-                  name: 'prod',
-                  url: 'https://prod:6443',
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: 't',
-                  caData: 'Y2E=',
-                },
-                { name: 'gke', url: 'https://gke', authProvider: 'google' },
-                {
-                  name: 'dev',
-                  url: 'https://dev:6443',
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: 'd',
-                  skipTLSVerify: true,
-                },
-              ],
-            },
-          ],
+        kubernetes: stockClusters,
+        platform: {
+          kubernetes: {
+            clusters: [
+              { name: 'prod', serviceAccountToken: 'platform-writer' },
+              { name: 'dev' },
+              {
+                name: 'edge',
+                url: 'https://edge:6443',
+                serviceAccountToken: 'e',
+              },
+            ],
+          },
         },
       }),
     );
@@ -40,7 +61,7 @@ describe('readClusters', () => {
       {
         name: 'prod',
         url: 'https://prod:6443',
-        serviceAccountToken: 't',
+        serviceAccountToken: 'platform-writer',
         skipTLSVerify: false,
         caData: 'Y2E=',
       },
@@ -51,7 +72,30 @@ describe('readClusters', () => {
         skipTLSVerify: true,
         caData: undefined,
       },
+      {
+        name: 'edge',
+        url: 'https://edge:6443',
+        serviceAccountToken: 'e',
+        skipTLSVerify: false,
+        caData: undefined,
+      },
     ]);
+  });
+
+  it.each([
+    ['gke', 'a stock cluster without a service account token'],
+    ['nowhere', 'a name the Kubernetes tab does not know'],
+  ])('refuses to start with %s listed (%s) and no token of its own', name => {
+    expect(() =>
+      readClusters(
+        new ConfigReader({
+          kubernetes: stockClusters,
+          platform: { kubernetes: { clusters: [{ name }] } },
+        }),
+      ),
+    ).toThrow(
+      `platform.kubernetes.clusters: cluster ${name} needs a url and a serviceAccountToken`,
+    );
   });
 });
 

@@ -1,5 +1,10 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import {
+  DEFAULT_DEPLOYMENT_POLICY,
+  DeploymentPolicySettings,
+  PodSecurityLevel,
+} from './deploymentPolicy';
 import { parseQuantity } from './quantity';
 
 /**
@@ -33,38 +38,56 @@ export interface PlatformKubernetesSettings {
   };
   rolloutTimeoutSeconds: number;
   namespaceDeletionTimeoutSeconds: number;
+  policy: DeploymentPolicySettings;
 }
 
 const DEFAULT_QUOTA = { cpu: '4', memory: '8Gi', pods: '20' };
 
 /**
- * The clusters of the stock Kubernetes plugin's config locator
- * (`kubernetes.clusterLocatorMethods[type=config].clusters`), so the entity
- * page's Kubernetes tab reads the same clusters the actions write to. Only
- * clusters with a service account token can be written to.
+ * The clusters platform actions may write to: exactly those listed under
+ * `platform.kubernetes.clusters`. The stock Kubernetes plugin reads every
+ * cluster of `kubernetes.clusterLocatorMethods`, often with a token that can
+ * write; listing a cluster for the platform is a separate, deliberate step.
+ * A listed cluster takes what it does not set itself (url, CA, token) from
+ * the stock cluster of the same name, so the entity page's Kubernetes tab
+ * and the actions agree on what a cluster name means.
  */
 export function readClusters(config: Config): KubernetesCluster[] {
-  const methods =
-    config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
-  return methods
-    .filter(method => method.getString('type') === 'config')
-    .flatMap(method => method.getOptionalConfigArray('clusters') ?? [])
-    .flatMap(cluster => {
-      const token = cluster.getOptionalString('serviceAccountToken');
-      const authProvider = cluster.getOptionalString('authProvider');
-      if (authProvider !== 'serviceAccount' || !token) {
-        return [];
-      }
-      return [
-        {
-          name: cluster.getString('name'),
-          url: cluster.getString('url'),
-          serviceAccountToken: token,
-          skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
-          caData: cluster.getOptionalString('caData'),
-        },
-      ];
-    });
+  const stock = new Map(
+    (config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [])
+      .filter(method => method.getString('type') === 'config')
+      .flatMap(method => method.getOptionalConfigArray('clusters') ?? [])
+      .map(cluster => [cluster.getString('name'), cluster]),
+  );
+  const listed =
+    config.getOptionalConfigArray('platform.kubernetes.clusters') ?? [];
+  return listed.map(entry => {
+    const name = entry.getString('name');
+    const tab = stock.get(name);
+    const tabToken =
+      tab?.getOptionalString('authProvider') === 'serviceAccount'
+        ? tab.getOptionalString('serviceAccountToken')
+        : undefined;
+    const url = entry.getOptionalString('url') ?? tab?.getOptionalString('url');
+    const serviceAccountToken =
+      entry.getOptionalString('serviceAccountToken') ?? tabToken;
+    if (!url || !serviceAccountToken) {
+      throw new Error(
+        `platform.kubernetes.clusters: cluster ${name} needs a url and a serviceAccountToken, set there or on a kubernetes.clusterLocatorMethods cluster named ${name} with authProvider serviceAccount`,
+      );
+    }
+    return {
+      name,
+      url,
+      serviceAccountToken,
+      skipTLSVerify:
+        entry.getOptionalBoolean('skipTLSVerify') ??
+        tab?.getOptionalBoolean('skipTLSVerify') ??
+        false,
+      caData:
+        entry.getOptionalString('caData') ?? tab?.getOptionalString('caData'),
+    };
+  });
 }
 
 function readQuantities(
@@ -119,6 +142,39 @@ export function readPlatformKubernetesSettings(
       root?.getOptionalNumber('rolloutTimeoutSeconds') ?? 300,
     namespaceDeletionTimeoutSeconds:
       root?.getOptionalNumber('namespaceDeletionTimeoutSeconds') ?? 60,
+    policy: readDeploymentPolicy(root?.getOptionalConfig('policy')),
+  };
+}
+
+const POD_SECURITY_LEVELS: PodSecurityLevel[] = [
+  'restricted',
+  'baseline',
+  'privileged',
+];
+
+function readDeploymentPolicy(
+  policy: Config | undefined,
+): DeploymentPolicySettings {
+  const defaults = DEFAULT_DEPLOYMENT_POLICY;
+  const podSecurity =
+    policy?.getOptionalString('podSecurity') ?? defaults.podSecurity;
+  if (!POD_SECURITY_LEVELS.includes(podSecurity as PodSecurityLevel)) {
+    throw new InputError(
+      `platform.kubernetes.policy.podSecurity is ${podSecurity}; use one of ${POD_SECURITY_LEVELS.join(
+        ', ',
+      )}`,
+    );
+  }
+  return {
+    podSecurity: podSecurity as PodSecurityLevel,
+    allowedServiceTypes:
+      policy?.getOptionalStringArray('allowedServiceTypes') ??
+      defaults.allowedServiceTypes,
+    ingressDomain:
+      policy?.getOptionalString('ingressDomain') ?? defaults.ingressDomain,
+    allowedIngressAnnotations:
+      policy?.getOptionalStringArray('allowedIngressAnnotations') ??
+      defaults.allowedIngressAnnotations,
   };
 }
 
@@ -133,10 +189,10 @@ export function selectCluster(
   if (!cluster) {
     throw new InputError(
       name
-        ? `Cluster ${name} is not configured for platform actions; configure it under kubernetes.clusterLocatorMethods with authProvider serviceAccount and a serviceAccountToken (known: ${
+        ? `Cluster ${name} is not listed for platform actions under platform.kubernetes.clusters (listed: ${
             clusters.map(c => c.name).join(', ') || 'none'
           })`
-        : 'No Kubernetes cluster is configured for platform actions under kubernetes.clusterLocatorMethods',
+        : 'No Kubernetes cluster is listed for platform actions under platform.kubernetes.clusters',
     );
   }
   return cluster;

@@ -3,7 +3,8 @@ import { KubernetesObject } from '@kubernetes/client-node';
 import { RollbackJournal } from '../rollback/types';
 import { KubernetesClient, ObjectRef } from './client';
 import { describeKubernetesFailure, toPlatformError } from './errors';
-import { isCreatedByTask } from './ownership';
+import { createOwnershipNonce } from '../rollback/nonce';
+import { ANNOTATION_RUN_NONCE, isCreatedByEntry } from './ownership';
 
 /** What the journal keeps about a Kubernetes object; never a token. */
 export interface KubernetesObjectFacts extends JsonObject {
@@ -14,6 +15,8 @@ export interface KubernetesObjectFacts extends JsonObject {
   namespace?: string;
   /** Set once the action saw the object created: the proof of ownership. */
   uid?: string;
+  /** Recorded before the create and put on the object: proof until the uid is known. */
+  nonce?: string;
 }
 
 /** `kubernetes:namespace`, `kubernetes:deployment`, … */
@@ -28,6 +31,30 @@ export function journalIdentity(facts: KubernetesObjectFacts): string {
   return facts.namespace
     ? `${facts.cluster}/${facts.namespace}/${plural}/${facts.name}`
     : `${facts.cluster}/${plural}/${facts.name}`;
+}
+
+/** How the journal names an object: its kind and identity. */
+export function journalRefOf(facts: KubernetesObjectFacts): {
+  kind: string;
+  identity: string;
+} {
+  return { kind: journalKind(facts.kind), identity: journalIdentity(facts) };
+}
+
+/** The journal facts of an object about to be written to `cluster`. */
+export function factsOf(
+  cluster: string,
+  object: ObjectRef,
+): KubernetesObjectFacts {
+  return {
+    cluster,
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace
+      ? { namespace: object.metadata.namespace }
+      : {}),
+  };
 }
 
 export function refOf(facts: KubernetesObjectFacts): ObjectRef {
@@ -46,6 +73,28 @@ export function describeObject(facts: KubernetesObjectFacts): string {
   return `${facts.kind} ${facts.name}${where} on cluster ${facts.cluster}`;
 }
 
+/**
+ * Whether the task's journal proves it created `object` (by the recorded
+ * uid, or the nonce of an outcome it never saw): such an object is the
+ * run's own, not something that existed before it.
+ */
+export async function isCreatedByTask(options: {
+  journal: RollbackJournal;
+  taskId: string;
+  facts: KubernetesObjectFacts;
+  object: KubernetesObject;
+}): Promise<boolean> {
+  const { kind, identity } = journalRefOf(options.facts);
+  const entries = await options.journal.listByTask(options.taskId);
+  return entries.some(
+    entry =>
+      entry.kind === kind &&
+      entry.identity === identity &&
+      ['pending', 'created', 'kept'].includes(entry.state) &&
+      isCreatedByEntry(options.object, entry.data as KubernetesObjectFacts),
+  );
+}
+
 export type JournaledCreateResult = {
   uid: string;
   /** False when an object that this run did not create was found instead. */
@@ -54,43 +103,59 @@ export type JournaledCreateResult = {
 
 const DEFAULT_RETRY_DELAYS_MS = [500, 2000];
 
+/** The object carrying the journal entry's nonce, the proof it came from this create. */
+function withNonce<T extends KubernetesObject & ObjectRef>(
+  object: T,
+  nonce: string,
+): T {
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      annotations: {
+        ...object.metadata.annotations,
+        [ANNOTATION_RUN_NONCE]: nonce,
+      },
+    },
+  };
+}
+
 /**
  * Creates an object that should not exist yet, journaled so rollback can
- * remove it. The intent is recorded before the call; after an unknown
- * outcome (5xx, lost connection) the object is read before anything is
- * retried, and one carrying this run's annotation counts as created by us.
- * An object someone else created is handed to `onForeign`, which either
- * throws or accepts leaving it alone; it is never journaled.
+ * remove it. The intent, with a fresh nonce, is recorded before the call and
+ * the object carries that nonce; after an unknown outcome (5xx, lost
+ * connection) the object is read before anything is retried, and only one
+ * with the journaled uid or nonce counts as created by us. An object someone
+ * else created is handed to `onForeign`, which either throws or accepts
+ * leaving it alone; it is never journaled.
  */
 export async function journaledCreate(options: {
   journal: RollbackJournal;
   client: KubernetesClient;
   taskId: string;
   stepId: string;
-  object: KubernetesObject & ObjectRef;
-  write: () => Promise<KubernetesObject>;
-  onForeign: (existing: KubernetesObject) => void;
+  object: KubernetesObject &
+    ObjectRef & {
+      metadata: { annotations?: Record<string, string> };
+    };
+  /** Sends the object as given, which carries the journal's nonce. */
+  write: (object: KubernetesObject) => Promise<KubernetesObject>;
+  onForeign: (existing: KubernetesObject) => Promise<void> | void;
   keep: boolean;
   retryDelaysMs?: number[];
 }): Promise<JournaledCreateResult> {
-  const { journal, client, taskId, object } = options;
-  const facts: KubernetesObjectFacts = {
-    cluster: client.cluster,
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace
-      ? { namespace: object.metadata.namespace }
-      : {}),
-  };
+  const { journal, client, taskId } = options;
+  const facts = factsOf(client.cluster, options.object);
   const doing = `create ${describeObject(facts)}`;
   const entry = await journal.recordIntent({
     taskId,
     stepId: options.stepId,
-    kind: journalKind(facts.kind),
-    identity: journalIdentity(facts),
-    data: facts,
+    ...journalRefOf(facts),
+    data: { ...facts, nonce: createOwnershipNonce() },
   });
+  // A replayed step finds its earlier entry, and must stamp that entry's nonce.
+  const recorded = entry.data as KubernetesObjectFacts;
+  const object = withNonce(options.object, recorded.nonce ?? '');
   const settle = async (found: KubernetesObject) => {
     const uid = found.metadata?.uid ?? '';
     await journal.markCreated(entry.id, { data: { uid } });
@@ -104,7 +169,7 @@ export async function journaledCreate(options: {
   for (let attempt = 0; ; attempt++) {
     let writeError: unknown;
     try {
-      return await settle(await options.write());
+      return await settle(await options.write(object));
     } catch (e) {
       writeError = e;
     }
@@ -128,12 +193,12 @@ export async function journaledCreate(options: {
         doing,
       );
     }
-    if (existing && isCreatedByTask(existing, taskId)) {
+    if (existing && isCreatedByEntry(existing, recorded)) {
       return settle(existing);
     }
     if (existing) {
       await journal.discard(entry.id);
-      options.onForeign(existing);
+      await options.onForeign(existing);
       return { uid: existing.metadata?.uid ?? '', created: false };
     }
     if (attempt >= delays.length) {

@@ -26,11 +26,28 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/** Every YAML document of a file, or of the .yaml/.yml files of a directory. */
+/**
+ * Every YAML document of a file, or of the .yaml/.yml files of a directory.
+ * A symlink is refused wherever it is: it could point outside the workspace,
+ * at a file the template's author never meant to deploy.
+ */
 export async function readManifestFiles(
   workspacePath: string,
   manifestPath: string,
 ): Promise<unknown[]> {
+  const refuseSymlink = async (file: string) => {
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (stat?.isSymbolicLink()) {
+      throw new InputError(
+        `Manifest path ${path.relative(
+          workspacePath,
+          file,
+        )} is a symbolic link; manifests must be files in the workspace`,
+      );
+    }
+  };
+  // Before resolving, which would follow the link.
+  await refuseSymlink(path.resolve(workspacePath, manifestPath));
   const target = resolveSafeChildPath(workspacePath, manifestPath);
   let files: string[];
   try {
@@ -48,6 +65,7 @@ export async function readManifestFiles(
   }
   const documents: unknown[] = [];
   for (const file of files) {
+    await refuseSymlink(file);
     const text = await fs.readFile(file, 'utf8');
     for (const doc of yaml.parseAllDocuments(text)) {
       if (doc.errors.length > 0) {
@@ -64,6 +82,17 @@ export async function readManifestFiles(
     }
   }
   return documents;
+}
+
+/** What the API server accepts as the name of each kind we deploy. */
+const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function isValidName(kind: AppliedKind, name: string): boolean {
+  return kind === 'Service'
+    ? name.length <= 63 && DNS1123_LABEL.test(name)
+    : name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
 }
 
 /**
@@ -95,6 +124,15 @@ export function checkManifests(options: {
     }
     if (typeof name !== 'string' || name.length === 0) {
       throw new InputError(`${label} has no metadata.name`);
+    }
+    if (!isValidName(known.kind, name)) {
+      throw new InputError(
+        `${label} has metadata.name "${name}", which Kubernetes does not accept for a ${
+          known.kind
+        }: use lower case letters, digits and '-'${
+          known.kind === 'Service' ? ', at most 63' : " and '.', at most 253"
+        }`,
+      );
     }
     if (m.metadata?.namespace && m.metadata.namespace !== options.namespace) {
       throw new InputError(

@@ -7,8 +7,13 @@ export const LABEL_OWNER = 'platform.internal/owner';
 export const LABEL_SERVICE = 'platform.internal/service';
 /** The stock Kubernetes tab finds a component's objects by this label. */
 export const LABEL_KUBERNETES_ID = 'backstage.io/kubernetes-id';
-/** Proof of ownership for rollback: the task that created the object. */
+/** The task that created the object: for people to read, never proof of anything. */
 export const ANNOTATION_CREATED_BY_TASK = 'platform.internal/created-by-task';
+/**
+ * The nonce the creating run journaled before the create: proof, after an
+ * unclear outcome, that the object came from that create.
+ */
+export const ANNOTATION_RUN_NONCE = 'platform.internal/run-nonce';
 export const ANNOTATION_CREATED_BY = 'platform.internal/created-by';
 export const ANNOTATION_OWNER_REF = 'platform.internal/owner-ref';
 
@@ -74,9 +79,47 @@ export function isManagedByPlatform(object: KubernetesObject): boolean {
   return object.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_PLATFORM;
 }
 
-export function isCreatedByTask(
+/** What a journal entry holds that can prove an object is the one it created. */
+export interface OwnershipProof {
+  /** The uid the API server gave the object, once the run saw it created. */
+  uid?: string;
+  /** The nonce the run put on the object, for an outcome it never saw. */
+  nonce?: string;
+}
+
+/**
+ * Whether `object` is the one the journal entry's create made: the recorded
+ * uid when there is one, else the recorded nonce. A task id, a name or a
+ * label proves nothing, since anyone who can write the object can set them.
+ */
+export function isCreatedByEntry(
   object: KubernetesObject,
-  taskId: string,
+  proof: OwnershipProof,
 ): boolean {
-  return object.metadata?.annotations?.[ANNOTATION_CREATED_BY_TASK] === taskId;
+  if (proof.uid) {
+    return object.metadata?.uid === proof.uid;
+  }
+  return (
+    Boolean(proof.nonce) &&
+    object.metadata?.annotations?.[ANNOTATION_RUN_NONCE] === proof.nonce
+  );
+}
+
+/**
+ * The creation annotations an existing object carries. A server-side apply
+ * as the platform's field manager removes any field the platform set before
+ * and now omits, so an update must send these again unchanged: the nonce is
+ * the creating run's proof, and an update by another run must not move it.
+ */
+export function creationAnnotationsOf(
+  object: KubernetesObject | undefined,
+): Record<string, string> {
+  const annotations = object?.metadata?.annotations ?? {};
+  const kept: Record<string, string> = {};
+  for (const key of [ANNOTATION_CREATED_BY_TASK, ANNOTATION_RUN_NONCE]) {
+    if (annotations[key] !== undefined) {
+      kept[key] = annotations[key];
+    }
+  }
+  return kept;
 }

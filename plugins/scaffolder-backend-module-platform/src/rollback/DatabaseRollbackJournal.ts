@@ -3,14 +3,26 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
 import { JsonObject } from '@backstage/types';
 import {
   PlatformResourceState,
   PlatformRun,
 } from '@internal/plugin-platform-common';
+import { PlatformRunQuery } from '@internal/plugin-platform-node';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { JournalEntry, ResourceIntent, RollbackJournal } from './types';
+import {
+  JournalEntry,
+  ResourceIntent,
+  RollbackJournal,
+  ROLLED_BACK_STATES,
+} from './types';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-scaffolder-backend-module-platform',
@@ -28,11 +40,6 @@ export const UNRESOLVED_STATES: PlatformResourceState[] = [
   'pending',
   'created',
   'rolling_back',
-];
-
-const ROLLED_BACK_STATES: PlatformResourceState[] = [
-  'rolled_back',
-  'rollback_failed',
 ];
 
 type JournalRow = {
@@ -91,6 +98,30 @@ function toEntry(row: JournalRow): JournalEntry {
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
+}
+
+/** Narrows a runs query to the runs a permission decision allows. */
+function whereAllowed(
+  query: Knex.QueryBuilder,
+  criteria: PermissionCriteria<PlatformRunQuery>,
+): void {
+  if (isAndCriteria(criteria)) {
+    query.where(all => {
+      for (const c of criteria.allOf) {
+        all.andWhere(q => whereAllowed(q, c));
+      }
+    });
+  } else if (isOrCriteria(criteria)) {
+    query.where(any => {
+      for (const c of criteria.anyOf) {
+        any.orWhere(q => whereAllowed(q, c));
+      }
+    });
+  } else if (isNotCriteria(criteria)) {
+    query.whereNot(q => whereAllowed(q, criteria.not));
+  } else {
+    query.whereIn('created_by', criteria.createdBy);
+  }
 }
 
 function toRun(run: RunRow, entries: JournalEntry[]): PlatformRun {
@@ -314,10 +345,22 @@ export class DatabaseRollbackJournal implements RollbackJournal {
       .update({ lease_owner: null, lease_until: null });
   }
 
-  async listRuns(options?: { limit?: number }): Promise<PlatformRun[]> {
-    const runs = await this.db<RunRow>(RUNS)
+  /**
+   * The newest runs, or only those a permission decision allows (`filter`,
+   * from the policy's conditions on `platform.run.read`).
+   */
+  async listRuns(options?: {
+    limit?: number;
+    filter?: 'all' | PermissionCriteria<PlatformRunQuery>;
+  }): Promise<PlatformRun[]> {
+    const query = this.db<RunRow>(RUNS)
       .orderBy('created_at', 'desc')
       .limit(options?.limit ?? 100);
+    const filter = options?.filter;
+    if (filter && filter !== 'all') {
+      whereAllowed(query, filter);
+    }
+    const runs = await query;
     if (runs.length === 0) {
       return [];
     }
@@ -337,10 +380,15 @@ export class DatabaseRollbackJournal implements RollbackJournal {
   }
 
   async getRun(taskId: string): Promise<PlatformRun> {
-    const run = await this.db<RunRow>(RUNS).where({ task_id: taskId }).first();
+    const run = await this.findRun(taskId);
     if (!run) {
       throw new NotFoundError(`No platform run for task ${taskId}`);
     }
-    return toRun(run, await this.listByTask(taskId));
+    return run;
+  }
+
+  async findRun(taskId: string): Promise<PlatformRun | undefined> {
+    const run = await this.db<RunRow>(RUNS).where({ task_id: taskId }).first();
+    return run && toRun(run, await this.listByTask(taskId));
   }
 }

@@ -1,5 +1,8 @@
 import { JsonObject } from '@backstage/types';
-import { PlatformResource } from '@internal/plugin-platform-common';
+import {
+  PlatformResource,
+  PlatformResourceState,
+} from '@internal/plugin-platform-common';
 
 /**
  * A journal entry as the engine keeps it: the public record plus the private
@@ -42,21 +45,66 @@ export interface RollbackJournal {
   listByTask(taskId: string): Promise<JournalEntry[]>;
 }
 
+/** States of an entry whose rollback is over: a retry creates it afresh. */
+export const ROLLED_BACK_STATES: PlatformResourceState[] = [
+  'rolled_back',
+  'rollback_failed',
+];
+
+/**
+ * The checkpoint key of a step's write recorded by `entry`. A retried run
+ * whose entry was rolled back gets a new key, so that it writes again instead
+ * of replaying the checkpoint of the attempt the rollback undid. Before the
+ * retry records its intent the entry is still rolled back; after, it counts
+ * the retry in `data.attempt`: both give the same key.
+ */
+export function checkpointKeyFor(key: string, entry: JournalEntry): string {
+  const rolledBack = ROLLED_BACK_STATES.includes(entry.state);
+  const attempt = Number(entry.data.attempt ?? 0) + (rolledBack ? 1 : 0);
+  return attempt > 0 ? `${key}.attempt${attempt}` : key;
+}
+
+/**
+ * `checkpointKeyFor` for a write whose intent is recorded inside the
+ * checkpoint: the key follows the step's journal entry for `kind` and
+ * `identity`, if it has one yet.
+ */
+export async function checkpointKeyForIntent(
+  journal: RollbackJournal,
+  intent: StepIntent,
+  key: string,
+): Promise<string> {
+  const entry = await findStepEntry(journal, intent);
+  return entry ? checkpointKeyFor(key, entry) : key;
+}
+
+/** Which write of which step an entry records. */
+export type StepIntent = Pick<
+  ResourceIntent,
+  'taskId' | 'stepId' | 'kind' | 'identity'
+>;
+
+/**
+ * The entry an earlier execution of the step recorded for this write (an
+ * unclear outcome, task recovery, a retry), if there is one.
+ */
+export async function findStepEntry(
+  journal: RollbackJournal,
+  intent: StepIntent,
+): Promise<JournalEntry | undefined> {
+  return (await journal.listByTask(intent.taskId)).find(
+    e =>
+      e.stepId === intent.stepId &&
+      e.kind === intent.kind &&
+      e.identity === intent.identity,
+  );
+}
+
 /**
  * Thrown by a compensator when the failure may pass (HTTP 5xx, a timeout, a
  * rate limit): the engine tries again with backoff until its time bound.
  * Any other error ends the attempt at once as `rollback_failed`.
  */
-/**
- * The checkpoint key of a step's write recorded by `entry`. A retried run
- * whose entry was rolled back gets a new key, so that it writes again instead
- * of replaying the checkpoint of the attempt the rollback undid.
- */
-export function checkpointKeyFor(key: string, entry: JournalEntry): string {
-  const attempt = Number(entry.data.attempt ?? 0);
-  return attempt > 0 ? `${key}.attempt${attempt}` : key;
-}
-
 export class TransientCompensationError extends Error {
   readonly name = 'TransientCompensationError';
   /** How long the server asked us to wait (`retry-after`), when it did. */

@@ -12,6 +12,7 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { createSqliteDatabase } from '../__testUtils__/database';
+import { testPlatformPermissions } from '../__testUtils__/permissions';
 import { createRunsRouter } from './runsRouter';
 
 jest.setTimeout(30_000);
@@ -45,30 +46,42 @@ describe('createRunsRouter', () => {
 
   afterEach(() => db.destroy());
 
+  /** The runs router in front of a stand-in for the scaffolder's own routes. */
   function app(decision: PolicyDecision) {
-    const permissions = mockServices.permissions.mock({
-      authorizeConditional: async () => [decision],
-    });
     return express()
       .use(
         createRunsRouter({
           journal,
-          auth: mockServices.auth(),
           httpAuth: mockServices.httpAuth(),
-          permissions,
+          access: testPlatformPermissions(() => decision),
+          tasks: {
+            getTask: async taskId =>
+              ({
+                mine: { status: 'failed', createdBy: 'user:default/mock' },
+                theirs: { status: 'failed', createdBy: 'user:default/other' },
+                'no-resources': {
+                  status: 'failed',
+                  createdBy: 'user:default/other',
+                },
+              }[taskId]),
+          },
         }),
       )
+      .post('/v2/tasks/:taskId/:verb', (req, res) => {
+        res.json({ reached: 'scaffolder', verb: req.params.verb });
+      })
       .use(mockErrorHandler());
   }
 
+  // What the platform's default policy answers a user for their own runs.
   const conditional: PolicyDecision = {
     result: AuthorizeResult.CONDITIONAL,
     pluginId: 'scaffolder',
-    resourceType: 'scaffolder-task',
+    resourceType: 'platform-run',
     conditions: {
-      rule: 'IS_TASK_OWNER',
-      resourceType: 'scaffolder-task',
-      params: {},
+      rule: 'IS_RUN_STARTED_BY',
+      resourceType: 'platform-run',
+      params: { users: ['user:default/mock'] },
     },
   };
 
@@ -88,7 +101,7 @@ describe('createRunsRouter', () => {
     expect(JSON.stringify(res.body)).not.toContain('private');
   });
 
-  it('shows only your own runs under a conditional task-read decision', async () => {
+  it('shows only the runs the conditions allow, filtered in the database', async () => {
     const router = app(conditional);
     const list = await request(router)
       .get('/platform/runs')
@@ -106,7 +119,7 @@ describe('createRunsRouter', () => {
       .expect(404);
   });
 
-  it('refuses someone who may not read tasks', async () => {
+  it('refuses someone who may not read runs', async () => {
     const res = await request(app({ result: AuthorizeResult.DENY }))
       .get('/platform/runs')
       .set('Authorization', mockCredentials.user.header());
@@ -118,5 +131,45 @@ describe('createRunsRouter', () => {
       .get('/platform/runs/unknown')
       .set('Authorization', mockCredentials.user.header());
     expect(res.status).toBe(404);
+  });
+
+  it.each(['cancel', 'retry'])(
+    'refuses to %s a run the conditions do not allow, before the scaffolder sees the request',
+    async verb => {
+      const router = app(conditional);
+      for (const taskId of ['theirs', 'no-resources']) {
+        const res = await request(router)
+          .post(`/v2/tasks/${taskId}/${verb}`)
+          .set('Authorization', mockCredentials.user.header());
+        expect(res.status).toBe(403);
+        expect(res.body.error.message).toBe(
+          `You may not ${verb} run ${taskId}: it was started by user:default/other, and only they, their teams and platform admins may ${verb} it`,
+        );
+      }
+      for (const entry of await journal.listByTask('mine')) {
+        await journal.setState(entry.id, 'rolled_back', 'deleted');
+      }
+      const own = await request(router)
+        .post(`/v2/tasks/mine/${verb}`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(own.body).toEqual({ reached: 'scaffolder', verb });
+    },
+  );
+
+  it('leaves a task it does not know to the scaffolder', async () => {
+    const res = await request(app(conditional))
+      .post('/v2/tasks/unknown/cancel')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.body).toEqual({ reached: 'scaffolder', verb: 'cancel' });
+  });
+
+  it('refuses a retry while the rollback of the run is still under way', async () => {
+    const res = await request(app({ result: AuthorizeResult.ALLOW }))
+      .post('/v2/tasks/mine/retry')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe(
+      'Run mine is still being rolled back (github.test/acme/mine); retry it once its rollback has finished',
+    );
   });
 });

@@ -1,70 +1,105 @@
+import { HttpAuthService } from '@backstage/backend-plugin-api';
 import {
-  AuthService,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { taskReadPermission } from '@backstage/plugin-scaffolder-common/alpha';
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { PlatformRun } from '@internal/plugin-platform-common';
 import express from 'express';
 import Router from 'express-promise-router';
-import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
+import {
+  DatabaseRollbackJournal,
+  UNRESOLVED_STATES,
+} from '../rollback/DatabaseRollbackJournal';
+import { TaskStatusReader } from '../rollback/RollbackEngine';
 
 /**
  * `GET /platform/runs` and `GET /platform/runs/:taskId` on the scaffolder's
  * router: the runs that used platform actions and what became of each
- * resource they created.
+ * resource they created, as far as `platform.run.read` allows.
  *
- * Reading a run needs `scaffolder.task.read`, like reading the task itself.
- * A conditional decision (the usual "only your own tasks" policy) is applied
- * as "only runs you started", the strictest reading of it.
+ * It also guards the scaffolder's own `POST /v2/tasks/:taskId/cancel` and
+ * `/retry` with `platform.run.manage`: a cancelled run is rolled back, so
+ * cancelling decides who may have a run's resources deleted, and the stock
+ * scaffolder checks nothing but `scaffolder.task.read` before a retry. This
+ * router is mounted by a scaffolder module, and modules start before their
+ * plugin, so these handlers run before the scaffolder's own.
  */
 export function createRunsRouter(options: {
   journal: DatabaseRollbackJournal;
-  auth: AuthService;
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  access: PlatformPermissions;
+  tasks: TaskStatusReader;
 }): express.Router {
-  const { journal, auth, httpAuth, permissions } = options;
+  const { journal, httpAuth, access, tasks } = options;
   const router = Router();
-
-  async function visibility(
-    req: express.Request,
-  ): Promise<(run: PlatformRun) => boolean> {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: taskReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.ALLOW) {
-      return () => true;
-    }
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError('You may not read scaffolder tasks');
-    }
-    const userRef = auth.isPrincipal(credentials, 'user')
-      ? credentials.principal.userEntityRef
-      : undefined;
-    return run => userRef !== undefined && run.createdBy === userRef;
-  }
+  const credentialsOf = (req: express.Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   router.get('/platform/runs', async (req, res) => {
-    const visible = await visibility(req);
-    const runs = await journal.listRuns();
-    res.json({ runs: runs.filter(visible) });
+    const filter = await access.runFilter(await credentialsOf(req));
+    res.json({ runs: await journal.listRuns({ filter }) });
   });
 
   router.get('/platform/runs/:taskId', async (req, res) => {
-    const visible = await visibility(req);
-    const run = await journal.getRun(req.params.taskId);
-    if (!visible(run)) {
+    const credentials = await credentialsOf(req);
+    const run = await journal.findRun(req.params.taskId);
+    if (!run || !(await access.canReadRun(credentials, run))) {
       throw new NotFoundError(`No platform run for task ${req.params.taskId}`);
     }
     res.json(run);
   });
+
+  /**
+   * The run as permission rules see it, also for a task that journaled
+   * nothing. Who started it comes from the scaffolder, which knows it from
+   * the start; the journal learns it only when the engine next looks.
+   */
+  async function runOf(taskId: string): Promise<PlatformRun | undefined> {
+    const task = await tasks.getTask(taskId);
+    if (!task) {
+      return undefined;
+    }
+    const run = await journal.findRun(taskId);
+    return {
+      taskId,
+      status: task.status,
+      templateRef: task.templateRef,
+      createdAt: task.createdAt ?? new Date(0).toISOString(),
+      resources: [],
+      ...run,
+      createdBy: task.createdBy,
+    };
+  }
+
+  for (const verb of ['cancel', 'retry'] as const) {
+    router.post(`/v2/tasks/:taskId/${verb}`, async req => {
+      const { taskId } = req.params;
+      const run = await runOf(taskId);
+      // An unknown task is the scaffolder's to answer (404).
+      if (run && !(await access.canManageRun(await credentialsOf(req), run))) {
+        throw new NotAllowedError(
+          `You may not ${verb} run ${taskId}: it was started by ${
+            run.createdBy ?? 'an unknown user'
+          }, and only they, their teams and platform admins may ${verb} it`,
+        );
+      }
+      // A retry while the rollback still runs would race it: the retried
+      // steps would find the old resources and replay instead of creating.
+      const rollingBack = (run?.resources ?? []).filter(r =>
+        UNRESOLVED_STATES.includes(r.state),
+      );
+      if (verb === 'retry' && rollingBack.length > 0) {
+        throw new ConflictError(
+          `Run ${taskId} is still being rolled back (${rollingBack
+            .map(r => r.identity)
+            .join(', ')}); retry it once its rollback has finished`,
+        );
+      }
+      return 'next';
+    });
+  }
 
   return router;
 }

@@ -1,0 +1,85 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { PlatformNamespaceResource } from '@internal/plugin-platform-node';
+import { KubernetesObject } from '@kubernetes/client-node';
+import { PlatformPermissions } from '../permissions/PlatformPermissions';
+import { RollbackJournal } from '../rollback/types';
+import { isCreatedByTask } from './journaledCreate';
+import { ANNOTATION_OWNER_REF } from './ownership';
+import { PlatformKubernetes } from './platformKubernetes';
+
+/** A namespace as the platform's permission rules see it. */
+export function toNamespaceResource(
+  cluster: string,
+  namespace: KubernetesObject,
+): PlatformNamespaceResource {
+  return {
+    cluster,
+    name: namespace.metadata?.name ?? '',
+    ownerRef: namespace.metadata?.annotations?.[ANNOTATION_OWNER_REF],
+  };
+}
+
+/**
+ * Namespaces by permission resource ref, `<cluster>/<name>`, read from the
+ * clusters platform actions write to; undefined for a ref that names no
+ * such cluster or namespace.
+ */
+export async function namespaceResources(
+  kubernetes: PlatformKubernetes,
+  refs: string[],
+): Promise<Array<PlatformNamespaceResource | undefined>> {
+  return Promise.all(
+    refs.map(async ref => {
+      const [cluster, name, ...rest] = ref.split('/');
+      if (!cluster || !name || rest.length > 0) {
+        return undefined;
+      }
+      if (!kubernetes.clusters.some(c => c.name === cluster)) {
+        return undefined;
+      }
+      const namespace = await kubernetes.clientFor(cluster).read({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+      return namespace && toNamespaceResource(cluster, namespace);
+    }),
+  );
+}
+
+/**
+ * Refuses, before any write, a user who may not write into an existing
+ * namespace. A namespace this same run created is the run's own and needs
+ * no permission beyond the one to run the template.
+ */
+export async function assertMayWriteInto(options: {
+  access: PlatformPermissions;
+  journal: RollbackJournal;
+  ctx: {
+    task: { id: string };
+    getInitiatorCredentials(): Promise<BackstageCredentials>;
+  };
+  cluster: string;
+  namespace: KubernetesObject;
+  doing: string;
+}): Promise<void> {
+  const { access, journal, ctx, cluster, namespace, doing } = options;
+  const ownRun = await isCreatedByTask({
+    journal,
+    taskId: ctx.task.id,
+    facts: {
+      cluster,
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      name: namespace.metadata?.name ?? '',
+    },
+    object: namespace,
+  });
+  if (!ownRun) {
+    await access.assertNamespaceWrite({
+      credentials: await ctx.getInitiatorCredentials(),
+      namespace: toNamespaceResource(cluster, namespace),
+      doing,
+    });
+  }
+}
