@@ -310,6 +310,87 @@ describe('platform:kubernetes:apply', () => {
     });
   });
 
+  it('refuses manifests that break the deployment policy, listing every violation, before any write', async () => {
+    const privileged = structuredClone(deployment) as any;
+    privileged.spec.template.spec.hostNetwork = true;
+    privileged.spec.template.spec.securityContext = { runAsUser: 0 };
+    privileged.spec.template.spec.volumes = [
+      { name: 'root', hostPath: { path: '/' } },
+    ];
+    privileged.spec.template.spec.containers[0].securityContext = {
+      privileged: true,
+    };
+    const exposed = structuredClone(service) as any;
+    exposed.spec.type = 'LoadBalancer';
+    const elsewhere = structuredClone(ingress) as any;
+    elsewhere.spec.rules[0].host = 'checkout.apps.example.com';
+    elsewhere.metadata.annotations = {
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'more_set_headers',
+    };
+    const error = await action
+      .handler(
+        actionContext({
+          namespace: 'payments',
+          manifests: [privileged, exposed, elsewhere],
+        }),
+      )
+      .catch(e => e);
+    expect(error.name).toBe('InputError');
+    for (const fragment of [
+      'Deployment payments: spec.template.spec.hostNetwork',
+      'Deployment payments: spec.template.spec.volumes[0].hostPath',
+      'spec.template.spec.containers[0].securityContext.privileged',
+      'Service payments: spec.type',
+      'Ingress payments: spec.rules[0].host',
+      "metadata.annotations['nginx.ingress.kubernetes.io/configuration-snippet']",
+    ]) {
+      expect(error.message).toContain(fragment);
+    }
+    // Only the namespace was read: nothing written, nothing even dry-run.
+    expect(cluster.server.requests.map(r => r.method)).toEqual(['GET', 'GET']);
+  });
+
+  it("keeps the platform's labels whatever a manifest says, and drops its platform keys", async () => {
+    const claiming = structuredClone(deployment) as any;
+    claiming.metadata.labels = {
+      'app.kubernetes.io/managed-by': 'helm',
+      'platform.internal/owner': 'team-checkout',
+      'platform.internal/service': 'checkout',
+      'backstage.io/kubernetes-id': 'checkout',
+      team: 'payments',
+    };
+    claiming.metadata.annotations = {
+      'platform.internal/run-nonce': 'chosen-by-the-template',
+      'platform.internal/owner-ref': 'group:default/team-checkout',
+    };
+    claiming.spec.template.metadata.labels = {
+      ...claiming.spec.template.metadata.labels,
+      'backstage.io/kubernetes-id': 'checkout',
+    };
+    const ctx = actionContext({
+      namespace: 'payments',
+      manifests: [claiming, service],
+    });
+    await action.handler(ctx);
+    const applied = cluster.server.get('deployments', 'payments', 'payments') as any;
+    expect(applied.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'backstage-platform',
+      'platform.internal/owner': 'payments-team',
+      'platform.internal/service': 'payments',
+      'backstage.io/kubernetes-id': 'payments',
+      team: 'payments',
+    });
+    expect(applied.metadata.annotations).not.toHaveProperty(
+      'platform.internal/owner-ref',
+    );
+    expect(applied.metadata.annotations['platform.internal/run-nonce']).toMatch(
+      /^[0-9a-f]{32}$/,
+    );
+    expect(
+      applied.spec.template.metadata.labels['backstage.io/kubernetes-id'],
+    ).toBe('payments');
+  });
+
   it('updates an object that existed before the run in place, and rollback leaves it', async () => {
     const theirs = cluster.server.seed({
       ...service,
