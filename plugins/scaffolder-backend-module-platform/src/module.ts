@@ -25,6 +25,10 @@ import {
   ScaffolderTaskEventLog,
 } from './rollback/scaffolderTasks';
 import { createRunsRouter } from './service/runsRouter';
+import { createNamesRouter } from './service/namesRouter';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { createPlatformPreflightAction } from './actions/platformPreflight';
+import { PlatformPreflight } from './preflight/PlatformPreflight';
 import { PlatformPermissions } from './permissions/PlatformPermissions';
 import { namespaceResources } from './kubernetes/namespaceResources';
 import {
@@ -56,6 +60,7 @@ export const scaffolderModulePlatform = createBackendModule({
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        catalog: catalogServiceRef,
       },
       async init({
         scaffolder,
@@ -70,6 +75,7 @@ export const scaffolderModulePlatform = createBackendModule({
         httpRouter,
         permissions,
         permissionsRegistry,
+        catalog,
       }) {
         templating.addTemplateFilters([k8sNameFilter, envVarFilter]);
         // One scrubber for every surface the module writes to (promise 8):
@@ -136,6 +142,17 @@ export const scaffolderModulePlatform = createBackendModule({
           createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
         );
 
+        const preflight = new PlatformPreflight({
+          integrations,
+          credentialsProvider,
+          kubernetes,
+          access,
+          permissions,
+          permissionsRegistry,
+          catalog,
+        });
+        actions.addActions(createPlatformPreflightAction({ preflight }));
+
         const seconds = (key: string) => {
           const value = config.getOptionalNumber(`platform.rollback.${key}`);
           return value === undefined ? undefined : value * 1000;
@@ -158,6 +175,7 @@ export const scaffolderModulePlatform = createBackendModule({
         lifecycle.addShutdownHook(() => engine.stop());
 
         httpRouter.use(createRunsRouter({ journal, httpAuth, access, tasks }));
+        httpRouter.use(createNamesRouter({ httpAuth, preflight }));
       },
     });
   },

@@ -1,15 +1,5 @@
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
 import platformPolicy from '@internal/plugin-permission-backend-module-platform';
@@ -25,7 +15,11 @@ import {
   githubIntegrationConfig,
   startTestGithub,
 } from './__testUtils__/github';
-import { onBehalfOfHttpAuthFactory } from './__testUtils__/permissions';
+import {
+  authAs,
+  groupEntities,
+  realPermissionFeatures,
+} from './__testUtils__/teams';
 import { testClusterConfig } from './__testUtils__/kubernetesCluster';
 import { testStepsModule } from './__testUtils__/testSteps';
 import { waitFor } from './__testUtils__/waitFor';
@@ -49,52 +43,6 @@ jest.setTimeout(90_000);
  * teams plus an admin. Whatever the second team tries against the first
  * team's namespace, runs and repository is refused before any write.
  */
-
-const TEAMS: Record<string, string> = {
-  ada: 'team-payments',
-  bob: 'team-payments',
-  grace: 'team-checkout',
-  linus: 'platform-admins',
-};
-
-const groupEntities = Object.entries(
-  Object.entries(TEAMS).reduce<Record<string, string[]>>(
-    (groups, [user, team]) => ({
-      ...groups,
-      [team]: [...(groups[team] ?? []), user],
-    }),
-    {},
-  ),
-).map(([team, members]) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name: team, namespace: 'default' },
-  spec: { type: 'team', children: [] },
-  relations: members.map(member => ({
-    type: 'hasMember',
-    targetRef: `user:default/${member}`,
-  })),
-}));
-
-/** Who a mock user token belongs to, as a catalog sign-in resolver says. */
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials) {
-      const userEntityRef = (credentials.principal as { userEntityRef: string })
-        .userEntityRef;
-      const team = TEAMS[userEntityRef.replace('user:default/', '')];
-      return {
-        userEntityRef,
-        ownershipEntityRefs: [
-          userEntityRef,
-          ...(team ? [`group:default/${team}`] : []),
-        ],
-      };
-    },
-  }),
-});
 
 const when = (mode: string) => `\${{ parameters.mode == '${mode}' }}`;
 
@@ -218,11 +166,8 @@ describe('each team acts only on what it owns', () => {
     const clusterConfig = testClusterConfig(cluster);
     backend = await startTestBackend({
       features: [
-        permissionPlugin,
+        ...realPermissionFeatures,
         platformPolicy,
-        permissionsServiceFactory,
-        onBehalfOfHttpAuthFactory,
-        userInfoFactory,
         scaffolderPlugin,
         scaffolderModulePlatform,
         testStepsModule,
@@ -260,8 +205,7 @@ describe('each team acts only on what it owns', () => {
     cluster.requests.length = 0;
   });
 
-  const as = (user: string) =>
-    mockCredentials.user.header(`user:default/${user}`);
+  const as = authAs;
 
   async function run(user: string, values: Record<string, unknown>) {
     const res = await request(backend.server)

@@ -16,7 +16,7 @@ import { PlatformPermissions } from '../permissions/PlatformPermissions';
  * Just enough of the permission registry to hold the platform's resource
  * types and answer `getPermissionRuleset`, as the real one does.
  */
-function inMemoryPermissionsRegistry(): PermissionsRegistryService {
+export function inMemoryPermissionsRegistry(): PermissionsRegistryService {
   const rules = new Map<string, PermissionRule<any, any, string>>();
   return {
     addPermissions() {},

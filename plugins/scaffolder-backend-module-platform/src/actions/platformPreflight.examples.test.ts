@@ -1,0 +1,94 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { LocalGithubApiServer, startGithubApiServer } from 'local-targets';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { exampleManifests } from './kubernetesApply.examples';
+import { PlatformPreflight } from '../preflight/PlatformPreflight';
+import {
+  actionContext,
+  exampleStep,
+  useTestCluster,
+} from '../__testUtils__/kubernetesCluster';
+import { inMemoryPermissionsRegistry } from '../__testUtils__/permissions';
+import { createPlatformPreflightAction } from './platformPreflight';
+import { examples } from './platformPreflight.examples';
+
+jest.setTimeout(30_000);
+
+describe('platform:preflight examples', () => {
+  const cluster = useTestCluster();
+  let github: LocalGithubApiServer;
+
+  beforeEach(async () => {
+    // The examples name github.com, so the loopback server stands in for it.
+    github = await startGithubApiServer({
+      host: 'github.com',
+      orgs: ['acme'],
+      tokens: { t: { login: 'bot', scopes: ['repo'] } },
+    });
+  });
+
+  afterEach(() => github.close());
+
+  it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
+    const integrations = ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [{ host: 'github.com', apiBaseUrl: github.url, token: 't' }],
+        },
+      }),
+    );
+    const action = createPlatformPreflightAction({
+      preflight: new PlatformPreflight({
+        integrations,
+        credentialsProvider:
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+        kubernetes: cluster().kubernetes,
+        access: cluster().access,
+        permissions: mockServices.permissions(),
+        permissionsRegistry: inMemoryPermissionsRegistry(),
+        catalog: catalogServiceMock(),
+      }),
+    });
+    const step = exampleStep(example);
+    expect(step.action).toBe(action.id);
+    // What fetch:template rendered before the preflight step.
+    const withManifests = () => {
+      const ctx = actionContext(step.input);
+      fs.mkdirSync(path.join(ctx.workspacePath, 'kubernetes'), {
+        recursive: true,
+      });
+      fs.writeFileSync(
+        path.join(ctx.workspacePath, 'kubernetes', 'app.yaml'),
+        yaml.stringify(exampleManifests.deployment) +
+          '---\n' +
+          yaml.stringify(exampleManifests.service),
+      );
+      return ctx;
+    };
+    const ctx = withManifests();
+    await action.handler(ctx);
+    expect(ctx.logger.info).toHaveBeenLastCalledWith(
+      'Nothing stands in the way: every name is free and every step is permitted',
+    );
+
+    // The same run once the names are taken: every problem, at once.
+    github.seedRepo('acme', 'payments');
+    cluster().server.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'payments' },
+    });
+    await expect(action.handler(withManifests())).rejects.toThrow(
+      /2 problems:\n- Repository acme\/payments already exists on github.com; choose another name\n- Namespace payments already exists on cluster local; choose another name$/,
+    );
+    expect(cluster().server.requests.filter(r => r.write)).toEqual([]);
+  });
+});
