@@ -445,6 +445,33 @@ describe('startKubernetesApiServer', () => {
       expect(retried.status).toBe(201);
     });
 
+    it.each([
+      [422, 'Invalid', 'the request was refused as Invalid ("injected fault")'],
+      [403, 'Forbidden', 'the request was refused as Forbidden ("injected fault")'],
+      [
+        500,
+        'InternalError',
+        'an error on the server ("injected fault") has prevented the request from succeeding',
+      ],
+    ])(
+      'words an injected %s as the API server would: %s',
+      async (status, reason, message) => {
+        server.failNext(1, { status });
+        const res = await call({ method: 'GET', path: '/api/v1/namespaces' });
+        expect(res.status).toBe(status);
+        expect(res.body).toMatchObject({ code: status, reason, message });
+      },
+    );
+
+    it('answers with a message of the test\'s own', async () => {
+      server.failNext(1, { status: 403, message: 'denied by a webhook' });
+      const res = await call({ method: 'GET', path: '/api/v1/namespaces' });
+      expect(res.body).toMatchObject({
+        reason: 'Forbidden',
+        message: 'denied by a webhook',
+      });
+    });
+
     it('can spare reads and dry runs', async () => {
       server.failNext(1, { writesOnly: true });
       const dry = await call({

@@ -616,10 +616,17 @@ export async function startKubernetesApiServer(
           'Timeout',
           'the server was unable to return a response in the time allotted, but may still be processing the request',
         )
-      : failure(
+      : status >= 500
+      ? failure(
           status,
-          status === 503 ? 'ServiceUnavailable' : 'InternalError',
+          reasonFor(status),
           'an error on the server ("injected fault") has prevented the request from succeeding',
+        )
+      : // A refusal, as the API server words one: not an error on the server.
+        failure(
+          status,
+          reasonFor(status),
+          `the request was refused as ${reasonFor(status)} ("injected fault")`,
         );
   }
 

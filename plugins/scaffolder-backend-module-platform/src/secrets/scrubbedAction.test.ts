@@ -168,6 +168,28 @@ describe('scrubbedAction', () => {
     expect(error.stack).toBe('HttpError: Bad credentials ***');
   });
 
+  it('says a step stopped because the run was cancelled, not AbortError', async () => {
+    const { ctx } = context();
+    const controller = new AbortController();
+    const error = await scrubbedAction(
+      createTemplateAction({
+        id: 'test:waits',
+        handler: async () => {
+          controller.abort();
+          throw Object.assign(new Error('This operation was aborted'), {
+            name: 'AbortError',
+          });
+        },
+      }),
+      scrubber,
+    )
+      .handler({ ...ctx, signal: controller.signal })
+      .catch(e => e);
+    expect(error.stack).toBe(
+      'Error: test:waits stopped because the run was cancelled',
+    );
+  });
+
   it('scrubs what a checkpoint stores, and leaves the action its error to inspect', async () => {
     const { ctx, state } = context();
     let seenStatus: number | undefined;

@@ -61,6 +61,13 @@ export function scrubbedAction<TAction extends TemplateAction<any, any, any>>(
     try {
       await action.handler(scrubbedCtx);
     } catch (e) {
+      if (ctx.signal?.aborted) {
+        // Whatever the step was doing (an aborted request, a wait), the
+        // reason it stopped is the cancellation: say that, not AbortError.
+        throw scrubber.scrubError(
+          new Error(`${action.id} stopped because the run was cancelled`),
+        );
+      }
       throw scrubber.scrubError(e);
     }
   };
