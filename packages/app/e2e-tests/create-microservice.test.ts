@@ -29,7 +29,14 @@ async function fillTheForm(
   await expect(page.getByText('Microservice (golden path)')).toBeVisible();
   await page.goto('/create/templates/default/microservice');
 
+  await expect(page.getByLabel('GitHub organisation')).toHaveValue(
+    'example-org',
+  );
   await page.getByLabel('Service name').fill(options.name);
+  // The field asks the catalog, GitHub and the cluster while the user types.
+  await expect(page.getByTestId('service-name-status')).toContainText(
+    'GitHub: free',
+  );
   await page.getByLabel('Description').fill('Takes card payments.');
   await page.getByLabel('Language').click();
   await page.getByRole('option', { name: options.language }).click();
@@ -51,11 +58,6 @@ async function fillTheForm(
     .first()
     .click();
   await page.getByLabel(/Critical/).check();
-  await page.getByRole('button', { name: 'Next' }).click();
-
-  await expect(page.getByLabel('GitHub organisation')).toHaveValue(
-    'example-org',
-  );
   await page.getByRole('button', { name: 'Review' }).click();
   if (options.reviewScreenshot) {
     await page.screenshot({ path: options.reviewScreenshot, fullPage: true });
@@ -95,6 +97,7 @@ test('a guest creates a microservice on the Create page and opens its entity pag
 
   for (const step of [
     'Render the service',
+    'Check before anything is created',
     'Create the repository',
     'Create the namespace',
     'Deploy',
@@ -142,6 +145,60 @@ test('a guest creates a microservice on the Create page and opens its entity pag
     path: 'test-results/screenshots/create-microservice-entity.png',
     fullPage: true,
   });
+});
+
+test('the Create page says a taken name is taken and keeps the user on the step', async ({
+  page,
+  request,
+}) => {
+  const name = `taken-${suffix}`;
+  const repo = await request.post(`${GITHUB_API}/orgs/example-org/repos`, {
+    headers: { authorization: `Bearer ${GITHUB_TOKEN}` },
+    data: { name },
+  });
+  expect(repo.status()).toBe(201);
+  const namespace = await request.post(`${KUBERNETES_API}/api/v1/namespaces`, {
+    headers: { authorization: `Bearer ${KUBERNETES_TOKEN}` },
+    data: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+    ignoreHTTPSErrors: true,
+  });
+  expect(namespace.status()).toBe(201);
+
+  await page.goto('/create');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByText('Microservice (golden path)')).toBeVisible();
+  await page.goto('/create/templates/default/microservice');
+  // Required fields first: the name is validated once the step's schema passes.
+  await page.getByLabel('Owner').fill('Payments');
+  await page
+    .getByRole('option', { name: /Payments/ })
+    .first()
+    .click();
+  await page.getByLabel('Service name').fill(name);
+
+  const status = page.getByTestId('service-name-status');
+  await expect(status).toContainText('Catalog: free');
+  await expect(status).toContainText(
+    `GitHub: example-org/${name} is taken — Repository example-org/${name} already exists on github.com; choose another name`,
+  );
+  await expect(status).toContainText(
+    `namespace ${name} is taken — Namespace ${name} already exists on cluster local; choose another name`,
+  );
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-name-taken.png',
+    fullPage: true,
+  });
+
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByText(`GitHub: example-org/${name} is taken`).first(),
+  ).toBeVisible();
+  await expect(page.getByLabel('Expose publicly')).toHaveCount(0);
+
+  await page.getByLabel('Service name').fill(`free-${suffix}`);
+  await expect(status).toContainText('GitHub: free');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByLabel('Expose publicly')).toBeVisible();
 });
 
 test('a failed deployment shows the failure and the rollback, and leaves nothing behind', async ({

@@ -9,6 +9,7 @@ import {
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   DefaultTemplateOutputs,
+  FormFieldBlueprint,
   scaffolderTemplateOutputsBlueprint,
 } from '@backstage/plugin-scaffolder-react/alpha';
 import CategoryIcon from '@material-ui/icons/Category';
@@ -127,9 +128,24 @@ export const taskRollbackOutputs =
   });
 
 /**
+ * `ui:field: PlatformServiceName` on the Create page: a service name checked
+ * while the user types, valid and free in the catalog, on GitHub and on the
+ * cluster, with the exact names it gives. It attaches to the scaffolder's
+ * form fields API, which loads it with the templates page.
+ */
+export const serviceNameFormField = FormFieldBlueprint.make({
+  name: 'service-name',
+  params: {
+    field: () =>
+      import('./components/ServiceNameField').then(m => m.serviceNameFormField),
+  },
+});
+
+/**
  * The platform's frontend: dependency and ownership cards on entity pages,
- * the Platform page with the services table and the runs, and the rollback
- * of a run on its scaffolder task page.
+ * the Platform page with the services table and the runs, the service name
+ * field of the Create page, and the rollback of a run on its scaffolder task
+ * page.
  *
  * @public
  */
@@ -145,6 +161,7 @@ export const platformPlugin = createFrontendPlugin({
     servicesSubPage,
     runsSubPage,
     taskRollbackOutputs,
+    serviceNameFormField,
   ],
   routes: {
     root: rootRouteRef,

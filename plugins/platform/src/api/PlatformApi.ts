@@ -1,6 +1,39 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import { PlatformRun } from '@internal/plugin-platform-common';
 
+/** A system a new service's name must be free in. */
+export type ServiceNameSystem = 'name' | 'catalog' | 'github' | 'kubernetes';
+
+/**
+ * Whether a service name is valid (`name`) and free in each system, as the
+ * user asking sees them. When the `name` check fails, no other system is
+ * asked.
+ */
+export interface ServiceNameCheck {
+  name: string;
+  checks: Array<{
+    system: ServiceNameSystem;
+    free: boolean;
+    /**
+     * Why it is not free: `invalid` input, a name already `taken`, the user
+     * is `denied`, or the system could not be asked (`unchecked`).
+     */
+    kind?: 'invalid' | 'taken' | 'denied' | 'unchecked';
+    message?: string;
+  }>;
+}
+
+/** What a service name is checked against, besides the name itself. */
+export interface ServiceNameCheckRequest {
+  name: string;
+  /** The GitHub organisation of the repository; without it, GitHub is not asked. */
+  githubOwner?: string;
+  /** The GitHub host; the backend's default is github.com. */
+  githubHost?: string;
+  /** The cluster of the namespace; the backend's default cluster without it. */
+  cluster?: string;
+}
+
 /** Reads what the platform's scaffolder actions recorded. */
 export interface PlatformApi {
   /** The runs that used platform actions, newest first. */
@@ -10,6 +43,11 @@ export interface PlatformApi {
    * (yet): no platform action of it has started creating anything.
    */
   getRun(taskId: string): Promise<PlatformRun | undefined>;
+  /**
+   * Whether a new service's name is valid and free in the catalog, on
+   * GitHub and on the cluster. Only reads.
+   */
+  checkServiceName(request: ServiceNameCheckRequest): Promise<ServiceNameCheck>;
 }
 
 export const platformApiRef = createApiRef<PlatformApi>({

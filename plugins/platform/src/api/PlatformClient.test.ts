@@ -100,4 +100,88 @@ describe('PlatformClient', () => {
     expect(error).toBeInstanceOf(ResponseError);
     expect(error.cause.message).toBe('The database is down');
   });
+
+  describe('checkServiceName', () => {
+    const url =
+      'http://backstage.test/api/scaffolder/platform/service-names/:name';
+
+    it('asks for the name with the GitHub organisation, host and cluster', async () => {
+      const answer = {
+        name: 'payments',
+        checks: [
+          { system: 'name', free: true },
+          { system: 'catalog', free: true },
+          {
+            system: 'github',
+            free: false,
+            kind: 'taken',
+            message: 'Repository acme/payments already exists',
+          },
+          { system: 'kubernetes', free: true },
+        ],
+      };
+      let asked: { name: unknown; query: Record<string, string> } | undefined;
+      server.use(
+        http.get(url, ({ params, request }) => {
+          asked = {
+            name: params.name,
+            query: Object.fromEntries(new URL(request.url).searchParams),
+          };
+          return HttpResponse.json(answer);
+        }),
+      );
+      await expect(
+        client.checkServiceName({
+          name: 'payments',
+          githubOwner: 'acme',
+          githubHost: 'ghe.example.com',
+          cluster: 'prod',
+        }),
+      ).resolves.toEqual(answer);
+      expect(asked).toEqual({
+        name: 'payments',
+        query: {
+          githubOwner: 'acme',
+          githubHost: 'ghe.example.com',
+          cluster: 'prod',
+        },
+      });
+    });
+
+    it('leaves out what is not given, and encodes the name', async () => {
+      let requestUrl: string | undefined;
+      server.use(
+        http.get(url, ({ request }) => {
+          requestUrl = request.url;
+          return HttpResponse.json({ name: 'a/b', checks: [] });
+        }),
+      );
+      await client.checkServiceName({ name: 'a/b', githubOwner: '' });
+      expect(requestUrl).toBe(
+        'http://backstage.test/api/scaffolder/platform/service-names/a%2Fb',
+      );
+    });
+
+    it('rejects with the server message when the check fails', async () => {
+      server.use(
+        http.get(url, () =>
+          HttpResponse.json(
+            {
+              error: {
+                name: 'InputError',
+                message: 'cluster must be given once',
+              },
+              response: { statusCode: 400 },
+            },
+            { status: 400 },
+          ),
+        ),
+      );
+      const error = await client
+        .checkServiceName({ name: 'payments' })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.cause.message).toBe('cluster must be given once');
+    });
+  });
 });

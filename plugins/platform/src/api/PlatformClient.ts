@@ -1,7 +1,11 @@
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { PlatformRun } from '@internal/plugin-platform-common';
-import { PlatformApi } from './PlatformApi';
+import {
+  PlatformApi,
+  ServiceNameCheck,
+  ServiceNameCheckRequest,
+} from './PlatformApi';
 
 /**
  * Talks to the platform routes that the scaffolder backend module mounts
@@ -34,6 +38,28 @@ export class PlatformClient implements PlatformApi {
     if (response.status === 404) {
       return undefined;
     }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return await response.json();
+  }
+
+  async checkServiceName(
+    request: ServiceNameCheckRequest,
+  ): Promise<ServiceNameCheck> {
+    const { name, ...options } = request;
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options)) {
+      if (value) {
+        query.set(key, value);
+      }
+    }
+    const search = query.toString();
+    const response = await this.#get(
+      `/platform/service-names/${encodeURIComponent(name)}${
+        search ? `?${search}` : ''
+      }`,
+    );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }

@@ -1,0 +1,6 @@
+export { serviceNameFormField } from './formField';
+export { ServiceNameField } from './ServiceNameField';
+export type {
+  ServiceNameFieldProps,
+  ServiceNameFieldUiOptions,
+} from './schema';
