@@ -26,6 +26,8 @@ import {
 } from './rollback/scaffolderTasks';
 import { createRunsRouter } from './service/runsRouter';
 import { createNamesRouter } from './service/namesRouter';
+import { createCatalogRegisterAction } from './actions/catalogRegister';
+import { createCatalogLocationCompensator } from './catalog/catalogLocationCompensator';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createPlatformPreflightAction } from './actions/platformPreflight';
 import { PlatformPreflight } from './preflight/PlatformPreflight';
@@ -140,6 +142,13 @@ export const scaffolderModulePlatform = createBackendModule({
         }
         compensators.register(
           createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
+        );
+
+        actions.addActions(
+          createCatalogRegisterAction({ catalog, auth, integrations, journal }),
+        );
+        compensators.register(
+          createCatalogLocationCompensator({ catalog, auth }),
         );
 
         const preflight = new PlatformPreflight({
