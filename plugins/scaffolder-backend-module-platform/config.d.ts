@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   platform?: {
     /** How the scaffolder module undoes what failed or cancelled runs created. */
@@ -26,6 +28,24 @@ export interface Config {
        * (50 MiB).
        */
       maxFirstCommitBytes?: number;
+      /**
+       * The longest a GitHub call waits out a rate limit, as a
+       * HumanDuration such as { minutes: 2 }. A primary limit that resets
+       * later, or a secondary limit asking for more, fails the step at once
+       * with a message that says when to try again. Default 2 minutes.
+       */
+      maxRateLimitWait?: HumanDuration | string;
+      /**
+       * How often a call is tried again after GitHub's secondary rate limit,
+       * waiting retry-after (at least a minute when GitHub gives none),
+       * twice as long each time. Default 2.
+       */
+      secondaryRateLimitRetries?: number;
+      /**
+       * Leave a second between writes with one token, as GitHub asks.
+       * Default true.
+       */
+      paceWrites?: boolean;
     };
     /** Settings of the platform:kubernetes:* actions. */
     kubernetes?: {

@@ -16,6 +16,7 @@ import {
 import {
   githubIntegrationConfig,
   startTestGithub,
+  UNPACED_GITHUB,
 } from './__testUtils__/github';
 import { testClusterConfig } from './__testUtils__/kubernetesCluster';
 import {
@@ -175,6 +176,7 @@ describe.each(databases)('a backend killed with SIGKILL, on $name', db => {
         ...clusterConfig,
         platform: {
           ...(clusterConfig.platform as JsonObject),
+          github: UNPACED_GITHUB,
           // A short lease, so the second backend need not wait long for the
           // killed one's to expire.
           rollback: { pollIntervalSeconds: 0.2, leaseSeconds: 2 },

@@ -25,6 +25,7 @@ import {
   githubIntegrationConfig,
   NO_DELETE_TOKEN,
   startTestGithub,
+  UNPACED_GITHUB,
 } from './__testUtils__/github';
 
 jest.setTimeout(90_000);
@@ -129,6 +130,7 @@ async function startBackend(
           app: { baseUrl: 'http://backstage.test' },
           ...githubIntegrationConfig(github, options.token),
           platform: {
+            github: UNPACED_GITHUB,
             rollback: {
               pollIntervalSeconds: 0.2,
               leaseSeconds: options.leaseSeconds ?? 30,

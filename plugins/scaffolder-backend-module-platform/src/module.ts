@@ -15,6 +15,7 @@ import { createKubernetesCompensators } from './kubernetes/compensators';
 import { readPlatformKubernetes } from './kubernetes/platformKubernetes';
 import { createQuotaChangeCompensator } from './kubernetes/quotaChange';
 import { createGithubRepositoryCompensator } from './github/githubRepositoryCompensator';
+import { readGithubRequestPolicy } from './github/client';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { envVarFilter, k8sNameFilter } from './filters';
 import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
@@ -97,8 +98,10 @@ export const scaffolderModulePlatform = createBackendModule({
           DefaultGithubCredentialsProvider.fromIntegrations(integrations),
           scrubber,
         );
+        const githubPolicy = readGithubRequestPolicy(config);
         actions.addActions(
           createGithubRepoCreateAction({
+            ...githubPolicy,
             integrations,
             credentialsProvider,
             journal,
@@ -110,6 +113,7 @@ export const scaffolderModulePlatform = createBackendModule({
         );
         compensators.register(
           createGithubRepositoryCompensator({
+            ...githubPolicy,
             integrations,
             credentialsProvider,
           }),
@@ -152,6 +156,7 @@ export const scaffolderModulePlatform = createBackendModule({
         );
 
         const preflight = new PlatformPreflight({
+          githubPolicy,
           integrations,
           credentialsProvider,
           kubernetes,

@@ -14,6 +14,7 @@ import { createSqliteDatabase } from './__testUtils__/database';
 import {
   githubIntegrationConfig,
   startTestGithub,
+  UNPACED_GITHUB,
 } from './__testUtils__/github';
 import {
   authAs,
@@ -187,6 +188,7 @@ describe('each team acts only on what it owns', () => {
               permissions: {
                 adminGroups: ['group:default/platform-admins'],
               },
+              github: UNPACED_GITHUB,
               rollback: { pollIntervalSeconds: 0.2 },
             },
           },

@@ -58,27 +58,35 @@ export function adminRightsRequired(res: Response): void {
 }
 
 /**
- * The primary rate limit answers 403 with `x-ratelimit-remaining: 0`; the
- * secondary one answers 403 or 429, with `retry-after` only sometimes.
+ * A rate limit, answered as GitHub documents it (REST API "Rate limits",
+ * "Exceeding the rate limit"): the primary limit with 403 or 429 and
+ * `x-ratelimit-remaining: 0` plus `x-ratelimit-reset` (UTC epoch seconds)
+ * and no `retry-after`; a secondary limit with 403 or 429, a message that
+ * says so, quota left on the primary limit, and `retry-after` only
+ * sometimes.
  */
 export function rateLimited(
   res: Response,
   options: {
     status: 403 | 429;
-    retryAfterSeconds?: number;
     secondary: boolean;
+    retryAfterSeconds?: number;
+    resetInSeconds?: number;
   },
 ): void {
   if (options.retryAfterSeconds !== undefined) {
     res.setHeader('retry-after', String(options.retryAfterSeconds));
   }
-  if (!options.secondary) {
-    res.setHeader('x-ratelimit-remaining', '0');
-    res.setHeader(
-      'x-ratelimit-reset',
-      String(Math.ceil(Date.now() / 1000) + (options.retryAfterSeconds ?? 60)),
-    );
-  }
+  const limit = 5000;
+  const used = options.secondary ? 1 : limit;
+  res.setHeader('x-ratelimit-limit', String(limit));
+  res.setHeader('x-ratelimit-remaining', String(limit - used));
+  res.setHeader('x-ratelimit-used', String(used));
+  res.setHeader('x-ratelimit-resource', 'core');
+  res.setHeader(
+    'x-ratelimit-reset',
+    String(Math.ceil(Date.now() / 1000) + (options.resetInSeconds ?? 3600)),
+  );
   sendGithubError(
     res,
     options.status,
@@ -86,8 +94,9 @@ export function rateLimited(
       ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
       : 'API rate limit exceeded for user ID 1.',
     {
-      documentationPath:
-        '/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      documentationPath: options.secondary
+        ? '/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
+        : '/overview/rate-limits-for-the-rest-api#about-primary-rate-limits',
     },
   );
 }

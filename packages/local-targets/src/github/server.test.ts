@@ -186,13 +186,14 @@ describe('startGithubApiServer', () => {
   it.each([
     [{ kind: 'status' as const, status: 503 }, 503, null, null],
     [{ kind: 'rate-limit' as const }, 403, null, '0'],
+    [{ kind: 'rate-limit' as const, status: 429 }, 429, null, '0'],
     [
       { kind: 'secondary-rate-limit' as const, retryAfterSeconds: 7 },
       403,
       '7',
-      null,
+      '4999',
     ],
-    [{ kind: 'secondary-rate-limit' as const, status: 429 }, 429, null, null],
+    [{ kind: 'secondary-rate-limit' as const, status: 429 }, 429, null, '4999'],
   ])('injects %j', async (fault, status, retryAfter, remaining) => {
     server.failNext(1, fault);
     const res = await call('GET', '/user');
@@ -202,6 +203,28 @@ describe('startGithubApiServer', () => {
       res.headers.get('x-ratelimit-remaining'),
     ]).toEqual([status, retryAfter, remaining]);
     expect((await call('GET', '/user')).status).toBe(200);
+  });
+
+  it.each([
+    [{ kind: 'rate-limit' as const }, 3600],
+    [{ kind: 'rate-limit' as const, resetInSeconds: 90 }, 90],
+  ])(
+    'answers a primary limit %j with the reset GitHub sends and no retry-after',
+    async (fault, resetIn) => {
+      server.failNext(1, fault);
+      const res = await call('GET', '/user');
+      const reset = Number(res.headers.get('x-ratelimit-reset'));
+      expect(reset - Date.now() / 1000).toBeGreaterThan(resetIn - 5);
+      expect(reset - Date.now() / 1000).toBeLessThanOrEqual(resetIn + 1);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect(res.body.message).toBe('API rate limit exceeded for user ID 1.');
+    },
+  );
+
+  it('says in its message that a secondary limit is one', async () => {
+    server.failNext(1, { kind: 'secondary-rate-limit' });
+    const res = await call('GET', '/user');
+    expect(res.body.message).toMatch(/\bsecondary rate limit\b/);
   });
 
   it('can carry out a create and still answer 502, leaving the outcome unclear', async () => {

@@ -47,12 +47,20 @@ export interface GithubRecordedRequest {
 export interface GithubFaultOptions {
   /**
    * What the failing requests get: a status (default 502), `rate-limit`
-   * (403 primary limit), `secondary-rate-limit` (403, or 429 with
-   * `status: 429`), or `timeout` (no answer until the client gives up).
+   * (the primary limit: `x-ratelimit-remaining: 0` and `x-ratelimit-reset`),
+   * `secondary-rate-limit` (with `retry-after` only when
+   * `retryAfterSeconds` is given), both 403 or, with `status: 429`, 429; or
+   * `timeout` (no answer until the client gives up).
    */
   kind?: 'status' | 'rate-limit' | 'secondary-rate-limit' | 'timeout';
   status?: number;
+  /** The `retry-after` header, in seconds; none unless given. */
   retryAfterSeconds?: number;
+  /**
+   * For `rate-limit`: how far away `x-ratelimit-reset` is, in seconds.
+   * Default 3600, a fresh hour's window.
+   */
+  resetInSeconds?: number;
   method?: string;
   /** Only requests whose path contains this. */
   pathIncludes?: string;
@@ -303,6 +311,7 @@ export async function startGithubApiServer(
       rateLimited(res, {
         status: rule.status === 429 ? 429 : 403,
         retryAfterSeconds: rule.retryAfterSeconds,
+        resetInSeconds: rule.resetInSeconds,
         secondary: kind === 'secondary-rate-limit',
       });
       return;

@@ -26,6 +26,12 @@ export function startTestGithub(options?: {
   });
 }
 
+/**
+ * `platform.github` for test backends: writes are not paced a second apart,
+ * so a run's first commit does not sleep for real.
+ */
+export const UNPACED_GITHUB = { paceWrites: false };
+
 /** `integrations.github` pointing at the loopback server, as GHE would be configured. */
 export function githubIntegrationConfig(
   server: LocalGithubApiServer,

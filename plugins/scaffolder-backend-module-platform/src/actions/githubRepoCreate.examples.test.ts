@@ -9,6 +9,7 @@ import { Knex } from 'knex';
 import { createSqliteDatabase } from '../__testUtils__/database';
 import { LocalGithubApiServer, startGithubApiServer } from 'local-targets';
 import yaml from 'yaml';
+import { FAST_GITHUB_POLICY } from '../github/testing';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
 import { examples } from './githubRepoCreate.examples';
@@ -55,6 +56,7 @@ describe('platform:github:repo:create examples', () => {
         DefaultGithubCredentialsProvider.fromIntegrations(integrations),
       journal: new DatabaseRollbackJournal(db),
       appBaseUrl: 'http://backstage.test',
+      ...FAST_GITHUB_POLICY,
     });
     const [step] = yaml.parse(example.example).steps;
     const ctx = createMockActionContext({

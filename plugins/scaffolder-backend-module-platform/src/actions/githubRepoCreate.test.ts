@@ -16,7 +16,11 @@ import {
   startTestGithub,
 } from '../__testUtils__/github';
 import { createGithubRepositoryCompensator } from '../github/githubRepositoryCompensator';
-import { createGithubRepoCreateAction } from './githubRepoCreate';
+import { FAST_GITHUB_POLICY } from '../github/testing';
+import {
+  createGithubRepoCreateAction,
+  GithubRepoCreateActionOptions,
+} from './githubRepoCreate';
 
 // Loading the backend libraries takes seconds on a busy machine.
 jest.setTimeout(30_000);
@@ -49,12 +53,12 @@ describe('platform:github:repo:create', () => {
     await db.destroy();
   });
 
-  function action(options?: { maxFirstCommitBytes?: number }) {
+  function action(options?: Partial<GithubRepoCreateActionOptions>) {
     return createGithubRepoCreateAction({
       ...githubClients(server),
       journal,
       appBaseUrl: 'http://backstage.test/',
-      initialRetryDelayMs: 5,
+      ...FAST_GITHUB_POLICY,
       ...options,
     });
   }
@@ -78,6 +82,10 @@ describe('platform:github:repo:create', () => {
   }
 
   const writes = () => server.requests.filter(r => r.method !== 'GET');
+  const creates = () =>
+    server.requests
+      .filter(r => r.method === 'POST' && r.path === '/orgs/acme/repos')
+      .map(r => r.status);
 
   /**
    * Someone else creates the name with `homepage`; the step must refuse it
@@ -103,10 +111,10 @@ describe('platform:github:repo:create', () => {
   /** What the rollback engine does after a later step of the run failed. */
   async function deleteTheRepository() {
     const entry = await stepEntry();
-    await createGithubRepositoryCompensator(githubClients(server)).compensate(
-      entry,
-      { signal: new AbortController().signal },
-    );
+    await createGithubRepositoryCompensator({
+      ...githubClients(server),
+      ...FAST_GITHUB_POLICY,
+    }).compensate(entry, { signal: new AbortController().signal });
     return entry;
   }
 
@@ -468,6 +476,27 @@ describe('platform:github:repo:create', () => {
     await action().handler(context({}));
     expect(server.listRepos()).toHaveLength(1);
     expect((await journal.listByTask('task-1'))[0].state).toBe('created');
+    // Looked up, not sent again.
+    expect(creates()).toEqual([502]);
+  });
+
+  it('looks up, and never sends again, a create whose answer never came', async () => {
+    server.failNext(1, {
+      kind: 'timeout',
+      method: 'POST',
+      path: '/orgs/acme/repos',
+      afterCommit: true,
+    });
+    const ctx = context({});
+    await action({ requestTimeoutMs: 500 }).handler(ctx);
+    expect(server.listRepos()).toHaveLength(1);
+    // The timed-out request is never answered, so never recorded; a create
+    // sent again would be, answered 422 as the name is taken.
+    expect(creates()).toEqual([]);
+    expect(ctx.logger.info).toHaveBeenCalledWith(
+      'Repository acme/payments was created despite the error',
+    );
+    expect(await stepEntry()).toMatchObject({ state: 'created' });
   });
 
   it('creates again when a 5xx left nothing behind', async () => {
@@ -484,11 +513,74 @@ describe('platform:github:repo:create', () => {
     server.failNext(1, {
       kind: 'secondary-rate-limit',
       status: 429,
-      retryAfterSeconds: 0,
       method: 'POST',
     });
     await action().handler(context({}));
     expect(server.getRepo('acme', 'payments')).toBeDefined();
+    expect(creates()).toEqual([429, 201]);
+  });
+
+  it('drops the intent when secondary limits keep refusing the create', async () => {
+    server.failNext(10, {
+      kind: 'secondary-rate-limit',
+      retryAfterSeconds: 1,
+      method: 'POST',
+      path: '/orgs/acme/repos',
+    });
+    const error = await action()
+      .handler(context({}))
+      .catch(e => e);
+    expect(error.message).toMatch(
+      /^Could not create acme\/payments: GitHub's secondary rate limit refused the call \(GitHub answered 403: You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\); try again after \d\d:\d\d UTC \(in 1 second\)$/,
+    );
+    // The first try and two retries, then no lookup-and-create loop.
+    expect(creates()).toEqual([403, 403, 403]);
+    expect(server.listRepos()).toEqual([]);
+    expect(await journal.listByTask('task-1')).toEqual([]);
+  });
+
+  it('fails at once, before any write, when the rate limit resets beyond the bound', async () => {
+    server.failNext(1, {
+      kind: 'rate-limit',
+      path: '/repos/acme/payments',
+      resetInSeconds: 3600,
+    });
+    const started = Date.now();
+    // Real seconds: a wait for the reset would last an hour.
+    const error = await action({ retryAfterBaseValue: 1000 })
+      .handler(context({}))
+      .catch(e => e);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.message).toMatch(
+      /^Could not look up acme\/payments: GitHub's rate limit for this token is used up until \d\d:\d\d UTC \(in 60 minutes\); try again then$/,
+    );
+    expect(writes()).toEqual([]);
+    expect(await journal.listByTask('task-1')).toEqual([]);
+  });
+
+  it('ends at once when the run is cancelled while it waits out a rate limit', async () => {
+    server.failNext(1, {
+      kind: 'secondary-rate-limit',
+      method: 'POST',
+      path: '/orgs/acme/repos',
+    });
+    const controller = new AbortController();
+    // Real seconds: the wait would last a minute.
+    const running = action({ retryAfterBaseValue: 1000 }).handler(
+      context({}, { signal: controller.signal }),
+    );
+    while (creates().length === 0) {
+      await new Promise(r => setTimeout(r, 10));
+    }
+    const started = Date.now();
+    controller.abort();
+    await expect(running).rejects.toThrow(
+      'Creating acme/payments was cancelled',
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(creates()).toEqual([403]);
+    // Nothing was created, but the rollback engine is the one to look.
+    expect((await stepEntry()).state).toBe('pending');
   });
 
   it('retries the brief 404 right after creation', async () => {

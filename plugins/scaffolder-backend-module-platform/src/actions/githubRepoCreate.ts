@@ -12,8 +12,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   createGithubClient,
   describeGithubFailure,
+  GithubRequestPolicy,
   isGithubStatus,
-  retryTransient,
+  resolveGithubRequestPolicy,
 } from '../github/client';
 import {
   DEFAULT_MAX_FIRST_COMMIT_BYTES,
@@ -52,7 +53,11 @@ const TEAM_PERMISSIONS = [
   'admin',
 ] as const;
 
-export interface GithubRepoCreateActionOptions {
+/**
+ * The action's dependencies and limits. The `GithubRequestPolicy` fields
+ * bound its GitHub calls' retries and rate-limit waits.
+ */
+export interface GithubRepoCreateActionOptions extends GithubRequestPolicy {
   integrations: ScmIntegrationRegistry;
   credentialsProvider: GithubCredentialsProvider;
   journal: RollbackJournal;
@@ -63,12 +68,6 @@ export interface GithubRepoCreateActionOptions {
    * (`platform.github.maxFirstCommitBytes`). Default 50 MiB.
    */
   maxFirstCommitBytes?: number;
-  /** Per-request timeout towards GitHub. */
-  requestTimeoutMs?: number;
-  /** Tries of a call that failed transiently (5xx, no answer, rate limit). */
-  attempts?: number;
-  /** First backoff between those tries. */
-  initialRetryDelayMs?: number;
 }
 
 type CreatedRepo = {
@@ -87,15 +86,9 @@ export function createGithubRepoCreateAction(
   options: GithubRepoCreateActionOptions,
 ) {
   const { integrations, credentialsProvider, journal, appBaseUrl } = options;
-  const attempts = options.attempts ?? 5;
-  const initialRetryDelayMs = options.initialRetryDelayMs ?? 500;
+  const policy = resolveGithubRequestPolicy(options);
   const maxFirstCommitBytes =
     options.maxFirstCommitBytes ?? DEFAULT_MAX_FIRST_COMMIT_BYTES;
-  const retry = (signal?: AbortSignal) => ({
-    attempts,
-    initialDelayMs: initialRetryDelayMs,
-    signal,
-  });
 
   return createTemplateAction({
     id: 'platform:github:repo:create',
@@ -256,13 +249,13 @@ export function createGithubRepoCreateAction(
       const stepId = ctx.step?.id ?? 'unknown';
       const identity = `${host}/${fullName}`;
       const client = await createGithubClient({
+        ...policy,
         integrations,
         credentialsProvider,
         host,
         owner,
         repo,
         signal: ctx.signal,
-        timeoutMs: options.requestTimeoutMs,
       });
       const fail = (e: unknown, doing: string): never => {
         const failure = describeGithubFailure(e);
@@ -271,12 +264,7 @@ export function createGithubRepoCreateAction(
       };
       const getRepo = async () => {
         try {
-          return (
-            await retryTransient(
-              () => client.repos.get({ owner, repo }),
-              retry(ctx.signal),
-            )
-          ).data;
+          return (await client.repos.get({ owner, repo })).data;
         } catch (e) {
           if (isGithubStatus(e, 404)) {
             return undefined;
@@ -301,18 +289,17 @@ export function createGithubRepoCreateAction(
           `Repository ${fullName} already exists on ${host}; choose another name`,
         );
       }
-      const ownerType = await retryTransient(
-        () => client.users.getByUsername({ username: owner }),
-        retry(ctx.signal),
-      ).then(
-        r => r.data.type,
-        e => {
-          if (isGithubStatus(e, 404)) {
-            throw new InputError(`Owner ${owner} does not exist on ${host}`);
-          }
-          return fail(e, `look up owner ${owner}`);
-        },
-      );
+      const ownerType = await client.users
+        .getByUsername({ username: owner })
+        .then(
+          r => r.data.type,
+          e => {
+            if (isGithubStatus(e, 404)) {
+              throw new InputError(`Owner ${owner} does not exist on ${host}`);
+            }
+            return fail(e, `look up owner ${owner}`);
+          },
+        );
       if (ownerType !== 'Organization' && teams.length > 0) {
         throw new InputError(
           `Team access needs an organization, but ${owner} is a user`,
@@ -324,10 +311,7 @@ export function createGithubRepoCreateAction(
         );
       }
       if (ownerType !== 'Organization') {
-        const me = await retryTransient(
-          () => client.users.getAuthenticated(),
-          retry(ctx.signal),
-        ).then(
+        const me = await client.users.getAuthenticated().then(
           r => r.data,
           e => fail(e, `look up the user of the ${host} credentials`),
         );
@@ -339,17 +323,16 @@ export function createGithubRepoCreateAction(
       }
 
       for (const { team } of teams) {
-        await retryTransient(
-          () => client.teams.getByName({ org: owner, team_slug: team }),
-          retry(ctx.signal),
-        ).catch(e => {
-          if (isGithubStatus(e, 404)) {
-            throw new InputError(
-              `Team ${team} does not exist in organization ${owner}, or the ${host} credentials cannot see it`,
-            );
-          }
-          return fail(e, `look up team ${team} in ${owner}`);
-        });
+        await client.teams
+          .getByName({ org: owner, team_slug: team })
+          .catch(e => {
+            if (isGithubStatus(e, 404)) {
+              throw new InputError(
+                `Team ${team} does not exist in organization ${owner}, or the ${host} credentials cannot see it`,
+              );
+            }
+            return fail(e, `look up team ${team} in ${owner}`);
+          });
       }
 
       const facts: GithubRepositoryFacts = {
@@ -395,8 +378,16 @@ export function createGithubRepoCreateAction(
             );
             return adopt(existing);
           }
+          const cancelled = () =>
+            new Error(`Creating ${fullName} was cancelled`);
+          // Each try is sent once: plugin-retry never repeats it
+          // (`retries: 0`), since after an unclear outcome (5xx, no answer)
+          // the step looks before it creates again. A rate limit is a
+          // definite refusal, already waited out by plugin-throttling as far
+          // as the policy allows when it arrives here.
           for (let attempt = 1; ; attempt++) {
             try {
+              const request = { retries: 0 };
               const body = {
                 name: repo,
                 description: ctx.input.description,
@@ -411,15 +402,25 @@ export function createGithubRepoCreateAction(
               };
               const { data } =
                 ownerType === 'Organization'
-                  ? await client.repos.createInOrg({ org: owner, ...body })
-                  : await client.repos.createForAuthenticatedUser(body);
+                  ? await client.repos.createInOrg({
+                      org: owner,
+                      ...body,
+                      request,
+                    })
+                  : await client.repos.createForAuthenticatedUser({
+                      ...body,
+                      request,
+                    });
               return adopt(data);
             } catch (e) {
               const failure = describeGithubFailure(e);
               if (ctx.signal?.aborted) {
-                throw new Error(`Creating ${fullName} was cancelled`);
+                throw cancelled();
               }
-              if (!failure.transient && !isGithubStatus(e, 422)) {
+              if (
+                failure.rateLimited ||
+                (!failure.transient && !isGithubStatus(e, 422))
+              ) {
                 // A definite refusal: nothing was created.
                 await journal.discard(entry.id);
                 return fail(e, `create ${fullName}`);
@@ -439,21 +440,21 @@ export function createGithubRepoCreateAction(
                   `Repository ${fullName} was created by someone else while this run was creating it`,
                 );
               }
-              if (attempt >= attempts) {
+              if (attempt > policy.serverErrorRetries) {
                 await journal.discard(entry.id);
                 return fail(e, `create ${fullName}`);
               }
               ctx.logger.info(
                 `Creating ${fullName} again after: ${failure.message}`,
               );
+              // plugin-retry's pauses for the calls it repeats: 1, 4, 9… s.
               await delay(
-                Math.max(
-                  failure.retryAfterMs ?? 0,
-                  initialRetryDelayMs * 2 ** (attempt - 1),
-                ),
+                policy.retryAfterBaseValue * attempt ** 2,
                 undefined,
                 { signal: ctx.signal },
-              );
+              ).catch(() => {
+                throw cancelled();
+              });
             }
           }
         },
@@ -480,7 +481,8 @@ export function createGithubRepoCreateAction(
             message: commitMessage,
             initialBranch: created.initialBranch,
             defaultBranch,
-            retryOptions: retry(ctx.signal),
+            signal: ctx.signal,
+            retryAfterBaseValue: policy.retryAfterBaseValue,
             log: message => ctx.logger.info(message),
           }).catch(e => fail(e, `push the first commit to ${fullName}`)),
       });
@@ -492,11 +494,9 @@ export function createGithubRepoCreateAction(
             ctx.logger.info(
               `Setting topics ${topics.join(', ')} on ${fullName}`,
             );
-            await retryTransient(
-              () =>
-                client.repos.replaceAllTopics({ owner, repo, names: topics }),
-              retry(ctx.signal),
-            ).catch(e => fail(e, `set topics on ${fullName}`));
+            await client.repos
+              .replaceAllTopics({ owner, repo, names: topics })
+              .catch(e => fail(e, `set topics on ${fullName}`));
           },
         });
       }
@@ -507,17 +507,15 @@ export function createGithubRepoCreateAction(
             ctx.logger.info(
               `Giving team ${team} ${permission} access to ${fullName}`,
             );
-            await retryTransient(
-              () =>
-                client.teams.addOrUpdateRepoPermissionsInOrg({
-                  org: owner,
-                  team_slug: team,
-                  owner,
-                  repo,
-                  permission,
-                }),
-              retry(ctx.signal),
-            ).catch(e => fail(e, `give team ${team} access to ${fullName}`));
+            await client.teams
+              .addOrUpdateRepoPermissionsInOrg({
+                org: owner,
+                team_slug: team,
+                owner,
+                repo,
+                permission,
+              })
+              .catch(e => fail(e, `give team ${team} access to ${fullName}`));
           },
         });
       }

@@ -7,6 +7,7 @@ import { LocalGithubApiServer } from 'local-targets';
 import { githubClients, startTestGithub } from '../__testUtils__/github';
 import { createGithubClient } from './client';
 import { pushFirstCommit, readWorkspaceFiles } from './firstCommit';
+import { FAST_GITHUB_POLICY } from './testing';
 
 jest.setTimeout(30_000);
 
@@ -99,6 +100,7 @@ describe('pushFirstCommit', () => {
   async function push(defaultBranch: string) {
     const client = await createGithubClient({
       ...githubClients(server),
+      ...FAST_GITHUB_POLICY,
       host: 'github.test',
       owner: 'acme',
       repo: 'payments',
@@ -117,7 +119,7 @@ describe('pushFirstCommit', () => {
       message: 'Initial commit',
       initialBranch: 'main',
       defaultBranch,
-      retryOptions: { attempts: 3, initialDelayMs: 1 },
+      retryAfterBaseValue: 1,
       log: () => {},
     });
   }

@@ -3,7 +3,8 @@ import { Octokit } from '@octokit/rest';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isGithubStatus, retryTransient } from './client';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isGithubStatus } from './client';
 
 /** A workspace file for the first commit, content in base64. */
 export type WorkspaceFile = {
@@ -79,11 +80,41 @@ export async function readWorkspaceFiles(
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** Tries of the first Git Data call while a new repository answers 404. */
+const READY_ATTEMPTS = 5;
+
+/**
+ * `fn` again while it answers 404, as GitHub's Git Data API briefly does
+ * right after a repository is created, pausing 0.5, 1, 2 and 4 s. No plugin
+ * retries a 404, which is final everywhere else; 5xx and rate limits are
+ * the client's to retry, inside each call.
+ */
+async function whileNotReady<T>(
+  fn: () => Promise<T>,
+  options: { signal?: AbortSignal; retryAfterBaseValue: number },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isGithubStatus(e, 404) || attempt >= READY_ATTEMPTS) {
+        throw e;
+      }
+      await delay(
+        (options.retryAfterBaseValue / 2) * 2 ** (attempt - 1),
+        undefined,
+        { signal: options.signal },
+      );
+    }
+  }
+}
+
 /**
  * Writes the files as one parentless commit through the Git Data API and
  * points the default branch at it, replacing GitHub's auto-init commit.
- * Every call is safe to repeat: blobs, trees and the commit are content
- * addressed and the branch is force-updated to the same commit.
+ * Every call is safe to repeat, so the client's plugin-retry may send any
+ * of them again: blobs, trees and the commit are content addressed and the
+ * branch is force-updated to the same commit.
  */
 export async function pushFirstCommit(options: {
   client: Octokit;
@@ -93,20 +124,21 @@ export async function pushFirstCommit(options: {
   message: string;
   initialBranch: string;
   defaultBranch: string;
-  retryOptions: Parameters<typeof retryTransient>[1];
+  signal?: AbortSignal;
+  /** Milliseconds in a second of the waits for a new repository: 1000. */
+  retryAfterBaseValue?: number;
   log(message: string): void;
 }): Promise<string> {
-  const { client, owner, repo, files, retryOptions } = options;
-  const call = <T>(fn: () => Promise<{ data: T }>) =>
-    retryTransient(fn, retryOptions).then(r => r.data);
+  const { client, owner, repo, files } = options;
+  const call = <T>(fn: () => Promise<{ data: T }>) => fn().then(r => r.data);
   options.log(
     `Pushing ${files.length} file(s) to ${owner}/${repo} as the first commit`,
   );
 
-  // Right after creation GitHub may briefly answer 404 here. A replay after
-  // an interrupted push may find the initial branch already replaced by the
-  // default branch, which shows the repository is just as ready.
-  await retryTransient(
+  // A replay after an interrupted push may find the initial branch already
+  // replaced by the default branch, which shows the repository is just as
+  // ready.
+  await whileNotReady(
     async () => {
       try {
         return await client.git.getRef({
@@ -125,7 +157,10 @@ export async function pushFirstCommit(options: {
         });
       }
     },
-    { ...retryOptions, retryStatuses: [404] },
+    {
+      signal: options.signal,
+      retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
+    },
   );
   const tree: {
     path: string;

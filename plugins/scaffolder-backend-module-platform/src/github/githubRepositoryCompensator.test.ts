@@ -6,6 +6,7 @@ import {
   startTestGithub,
 } from '../__testUtils__/github';
 import { createGithubRepositoryCompensator } from './githubRepositoryCompensator';
+import { FAST_GITHUB_POLICY } from './testing';
 
 // Loading the backend libraries takes seconds on a busy machine.
 jest.setTimeout(30_000);
@@ -47,7 +48,12 @@ describe('createGithubRepositoryCompensator', () => {
   }
 
   const compensator = (token?: string) =>
-    createGithubRepositoryCompensator(githubClients(server, token));
+    createGithubRepositoryCompensator({
+      ...githubClients(server, token),
+      ...FAST_GITHUB_POLICY,
+    });
+  const deletes = () =>
+    server.requests.filter(r => r.method === 'DELETE').map(r => r.status);
 
   it('deletes the repository whose id the journal recorded', async () => {
     const repo = server.seedRepo('acme', 'payments');
@@ -132,20 +138,75 @@ describe('createGithubRepositoryCompensator', () => {
     expect(server.getRepo('acme', 'payments')).toBe(repo);
   });
 
-  it.each([
-    [{ status: 502 }, undefined],
-    [{ kind: 'rate-limit' as const }, expect.any(Number)],
-    [{ kind: 'secondary-rate-limit' as const, retryAfterSeconds: 3 }, 3000],
-  ])('asks to be retried after %j', async (fault, retryAfterMs) => {
+  it('deletes after a brief 5xx, which the client repeats', async () => {
     const repo = server.seedRepo('acme', 'payments');
-    server.failNext(1, { ...fault, method: 'DELETE' });
+    server.failNext(1, { method: 'DELETE', status: 502 });
+    await expect(
+      compensator().compensate(entry({ repoId: repo.id }), { signal }),
+    ).resolves.toBe('deleted');
+    expect(deletes()).toEqual([502, 204]);
+  });
+
+  it('asks to be retried when GitHub keeps answering 5xx', async () => {
+    const repo = server.seedRepo('acme', 'payments');
+    server.failNext(10, { method: 'DELETE', status: 502 });
     const error = await compensator()
       .compensate(entry({ repoId: repo.id }), { signal })
       .catch(e => e);
     expect(error).toBeInstanceOf(TransientCompensationError);
-    expect(error.retryAfterMs).toEqual(retryAfterMs);
-    expect(error.message).toMatch(
-      /^Could not delete acme\/payments: GitHub answered (403|502)/,
+    expect(error.retryAfterMs).toBeUndefined();
+    expect(error.message).toBe(
+      'Could not delete acme/payments: GitHub answered 502: Server Error',
     );
+    expect(deletes()).toEqual([502, 502, 502, 502]);
+    expect(server.getRepo('acme', 'payments')).toBe(repo);
   });
+
+  it.each<[object, number]>([
+    [{ kind: 'secondary-rate-limit', retryAfterSeconds: 3 }, 3000],
+    // GitHub: without retry-after, "wait for at least one minute".
+    [{ kind: 'secondary-rate-limit' }, 60_000],
+    [{ kind: 'secondary-rate-limit', status: 429 }, 60_000],
+  ])(
+    'leaves the wait for a secondary limit %j, %s ms, to the engine',
+    async (fault, retryAfterMs) => {
+      const repo = server.seedRepo('acme', 'payments');
+      server.failNext(1, { ...fault, method: 'DELETE' });
+      const error = await compensator()
+        .compensate(entry({ repoId: repo.id }), { signal })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(TransientCompensationError);
+      expect(error.retryAfterMs).toBe(retryAfterMs);
+      expect(error.message).toMatch(
+        /^Could not delete acme\/payments: GitHub's secondary rate limit refused the call \(GitHub answered (403|429): You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\); try again after \d\d:\d\d UTC/,
+      );
+      // Sent once: the attempt ends instead of waiting.
+      expect(deletes()).toHaveLength(1);
+      expect(server.getRepo('acme', 'payments')).toBe(repo);
+    },
+  );
+
+  it.each<[string, object, string, number]>([
+    ['look up', { resetInSeconds: 90 }, '(1|2) minutes?', 90_000],
+    ['delete', { method: 'DELETE' }, '60 minutes', 3_600_000],
+  ])(
+    'says until when the primary limit stopping the %s is used up, and leaves the wait to the engine',
+    async (doing, fault, inWords, resetInMs) => {
+      const repo = server.seedRepo('acme', 'payments');
+      server.failNext(1, { kind: 'rate-limit', ...fault });
+      const error = await compensator()
+        .compensate(entry({ repoId: repo.id }), { signal })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(TransientCompensationError);
+      expect(error.retryAfterMs).toBeGreaterThan(resetInMs - 5_000);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(resetInMs + 1_000);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Could not ${doing} acme/payments: GitHub's rate limit for this token is used up until \\d\\d:\\d\\d UTC \\(in ${inWords}\\); try again then$`,
+        ),
+      );
+      expect(server.requests.filter(r => r.status === 403)).toHaveLength(1);
+      expect(server.getRepo('acme', 'payments')).toBe(repo);
+    },
+  );
 });

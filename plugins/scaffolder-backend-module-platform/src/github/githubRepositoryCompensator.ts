@@ -10,6 +10,7 @@ import {
 import {
   createGithubClient,
   describeGithubFailure,
+  GithubRequestPolicy,
   isGithubStatus,
 } from './client';
 import { isCreatedByEntry } from './ownership';
@@ -48,17 +49,32 @@ function transientOrFinal(error: unknown, doing: string): Error {
  * seen, one whose homepage carries the entry's nonce; a repository with the
  * same name that someone else created, even one stamped with the run's task
  * URL, is left alone and counts as "ours is gone".
+ *
+ * Its calls go through the same client as the action's, with the same
+ * policy, except that a rate limit is never waited out inside an attempt
+ * (which the engine bounds in time): it ends the attempt as a
+ * `TransientCompensationError` whose `retryAfterMs` says what GitHub asks,
+ * and the engine waits that long, or reports the resource with the time to
+ * try again when that is beyond its bound.
  */
-export function createGithubRepositoryCompensator(options: {
-  integrations: ScmIntegrationRegistry;
-  credentialsProvider: GithubCredentialsProvider;
-}): ResourceCompensator {
+export function createGithubRepositoryCompensator(
+  options: {
+    integrations: ScmIntegrationRegistry;
+    credentialsProvider: GithubCredentialsProvider;
+  } & GithubRequestPolicy,
+): ResourceCompensator {
   return {
     kind: GITHUB_REPOSITORY_KIND,
     async compensate(entry: JournalEntry, { signal }) {
       const facts = entry.data as unknown as GithubRepositoryFacts;
       const { owner, repo } = facts;
-      const client = await createGithubClient({ ...options, ...facts, signal });
+      const client = await createGithubClient({
+        ...options,
+        ...facts,
+        signal,
+        maxRateLimitWaitSeconds: 0,
+        secondaryRateLimitRetries: 0,
+      });
 
       let found;
       try {

@@ -13,6 +13,7 @@ import { createSqliteDatabase } from '../__testUtils__/database';
 import {
   githubIntegrationConfig,
   startTestGithub,
+  UNPACED_GITHUB,
 } from '../__testUtils__/github';
 import { testStepsModule } from '../__testUtils__/testSteps';
 import { waitFor } from '../__testUtils__/waitFor';
@@ -149,7 +150,10 @@ describe('a repository stamped with a run’s markers, through the scaffolder', 
           data: {
             app: { baseUrl: 'http://backstage.test' },
             ...githubIntegrationConfig(github),
-            platform: { rollback: { pollIntervalSeconds: 0.2 } },
+            platform: {
+              github: UNPACED_GITHUB,
+              rollback: { pollIntervalSeconds: 0.2 },
+            },
           },
         }),
       ],

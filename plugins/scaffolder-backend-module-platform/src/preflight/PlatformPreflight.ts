@@ -25,6 +25,7 @@ import { Octokit } from '@octokit/rest';
 import {
   createGithubClient,
   describeGithubFailure,
+  GithubRequestPolicy,
   isGithubStatus,
 } from '../github/client';
 import {
@@ -104,6 +105,8 @@ export class PlatformPreflight {
       permissions: PermissionsService;
       permissionsRegistry: PermissionsRegistryService;
       catalog: CatalogService;
+      /** How GitHub calls wait and try again, as the actions' own. */
+      githubPolicy?: GithubRequestPolicy;
     },
   ) {
     this.isActionAllowed = createConditionAuthorizer(
@@ -267,7 +270,12 @@ export class PlatformPreflight {
     );
     teams.forEach(assertTeamSlug);
 
-    const client = await this.checkRepositoryFree({ host, owner, repo, signal });
+    const client = await this.checkRepositoryFree({
+      host,
+      owner,
+      repo,
+      signal,
+    });
     const exists = (what: string, call: () => Promise<unknown>) =>
       githubExists(host, what, call);
     const ownerExists = await exists(`owner ${owner}`, () =>
@@ -297,6 +305,7 @@ export class PlatformPreflight {
   }): Promise<Octokit> {
     const { host, owner, repo } = options;
     const client = await createGithubClient({
+      ...this.options.githubPolicy,
       integrations: this.options.integrations,
       credentialsProvider: this.options.credentialsProvider,
       ...options,

@@ -36,6 +36,7 @@ import { createSqliteDatabase } from '../__testUtils__/database';
 import {
   githubIntegrationConfig,
   startTestGithub,
+  UNPACED_GITHUB,
 } from '../__testUtils__/github';
 import { testClusterConfig } from '../__testUtils__/kubernetesCluster';
 import {
@@ -132,8 +133,9 @@ const policyModule = createBackendModule({
         policy.setPolicy({
           async handle(query, user) {
             const decision = await platform.handle(query, user);
-            const ref = (user?.credentials.principal as { userEntityRef?: string })
-              ?.userEntityRef;
+            const ref = (
+              user?.credentials.principal as { userEntityRef?: string }
+            )?.userEntityRef;
             if (
               decision.result === AuthorizeResult.ALLOW &&
               ref === 'user:default/grace' &&
@@ -222,6 +224,7 @@ describe('platform:preflight', () => {
             ...clusterConfig,
             platform: {
               ...(clusterConfig.platform as object),
+              github: UNPACED_GITHUB,
               rollback: { pollIntervalSeconds: 0.2 },
             },
           },
@@ -296,12 +299,14 @@ describe('platform:preflight', () => {
     ]) {
       expect(log).toContain(problem);
     }
-    expect(log).not.toContain('Beginning step platform:github:repo:create\nCreating');
+    expect(log).not.toContain(
+      'Beginning step platform:github:repo:create\nCreating',
+    );
     expect(githubWrites()).toEqual([]);
     expect(clusterWrites()).toEqual([]);
   });
 
-  it("stops before the repository when a later step is denied: zero writes, not a rollback", async () => {
+  it('stops before the repository when a later step is denied: zero writes, not a rollback', async () => {
     const { status, log } = await runToEnd('grace', { name: 'graces' });
     expect(status).toBe('failed');
     expect(log).toContain(

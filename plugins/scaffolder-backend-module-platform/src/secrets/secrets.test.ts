@@ -24,7 +24,7 @@ import {
 import request from 'supertest';
 import { scaffolderModulePlatform } from '../module';
 import { createSqliteDatabase } from '../__testUtils__/database';
-import { GITHUB_HOST } from '../__testUtils__/github';
+import { GITHUB_HOST, UNPACED_GITHUB } from '../__testUtils__/github';
 import { testStepsModule } from '../__testUtils__/testSteps';
 import { waitFor } from '../__testUtils__/waitFor';
 
@@ -162,6 +162,7 @@ describe('secrets stay out of every surface', () => {
               ],
             },
             platform: {
+              github: UNPACED_GITHUB,
               rollback: { pollIntervalSeconds: 0.2 },
               kubernetes: {
                 clusters: [
