@@ -17,6 +17,7 @@ import { exampleManifests } from './actions/kubernetesApply.examples';
 import { scaffolderModulePlatform } from './module';
 import { testStepsModule } from './__testUtils__/testSteps';
 import { DatabaseRollbackJournal } from './rollback/DatabaseRollbackJournal';
+import { waitFor } from './__testUtils__/waitFor';
 
 jest.setTimeout(90_000);
 
@@ -41,10 +42,24 @@ const template: TemplateEntityV1beta3 = {
         properties: {
           name: { type: 'string' },
           failAt: { type: 'string' },
+          shared: {
+            type: 'string',
+            description:
+              'An existing platform namespace to deploy into before anything else',
+          },
         },
       },
     ],
     steps: [
+      {
+        id: 'shared',
+        if: '${{ parameters.shared }}',
+        action: 'platform:kubernetes:apply',
+        input: {
+          namespace: '${{ parameters.shared }}',
+          manifests: [exampleManifests.deployment, exampleManifests.service],
+        },
+      },
       {
         id: 'namespace',
         action: 'platform:kubernetes:namespace:create',
@@ -104,6 +119,10 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
     }).metadata.uid;
     const knex = createSqliteDatabase();
     journal = new DatabaseRollbackJournal(knex);
+    // Long enough for a namespace that takes seconds to terminate.
+    const clusterConfig = testClusterConfig(cluster, {
+      namespaceDeletionTimeoutSeconds: 30,
+    });
     backend = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -115,9 +134,9 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://backstage.test' },
-            ...testClusterConfig(cluster),
+            ...clusterConfig,
             platform: {
-              ...(testClusterConfig(cluster).platform as object),
+              ...(clusterConfig.platform as object),
               rollback: { pollIntervalSeconds: 0.2 },
             },
           },
@@ -133,6 +152,7 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
 
   beforeEach(() => {
     cluster.settings.deploymentAvailableAfterMs = 20;
+    cluster.settings.namespaceDeletionDelayMs = 50;
   });
 
   const auth = mockCredentials.user.header();
@@ -260,6 +280,101 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
       expect(existing?.status).toEqual({ phase: 'Active' });
     },
   );
+
+  it('rolls back the rest of the run while its namespace is still terminating', async () => {
+    cluster.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'svc-shared',
+        labels: {
+          'app.kubernetes.io/managed-by': 'backstage-platform',
+          'platform.internal/service': 'svc-shared',
+        },
+      },
+    });
+    cluster.settings.namespaceDeletionDelayMs = 2500;
+    const { taskId, status } = await runToEnd({
+      name: 'svc-slow',
+      failAt: 'after',
+      shared: 'svc-shared',
+    });
+    expect(status).toBe('failed');
+
+    // The run's oldest resources, what it deployed into svc-shared, do not
+    // wait for svc-slow, which Kubernetes still terminates meanwhile.
+    const whileTerminating = await waitFor(
+      'the oldest resource to be rolled back',
+      async () => {
+        const entries = await journal.listByTask(taskId);
+        return entries[0]?.state === 'rolled_back' ? entries : undefined;
+      },
+    );
+    expect(cluster.get('namespaces', undefined, 'svc-slow')?.status).toEqual({
+      phase: 'Terminating',
+    });
+    expect(
+      whileTerminating.map(e => [e.identity, e.state, e.reason ?? null]),
+    ).toEqual([
+      ['local/svc-shared/deployments/payments', 'rolled_back', 'deleted'],
+      ['local/svc-shared/services/payments', 'rolled_back', 'deleted'],
+      [
+        'local/namespaces/svc-slow',
+        'rolling_back',
+        'deletion requested; Namespace svc-slow on cluster local is still terminating, which Kubernetes finishes once the objects inside are gone',
+      ],
+      ...Array(5).fill([expect.any(String), 'rolled_back', expect.any(String)]),
+    ]);
+    expect(
+      cluster
+        .list('deployments')
+        .concat(cluster.list('services'))
+        .filter(o =>
+          ['svc-slow', 'svc-shared'].includes(o.metadata.namespace!),
+        ),
+    ).toEqual([]);
+
+    const entries = await rolledBack(taskId);
+    expect(entries.map(e => e.state)).toEqual(Array(8).fill('rolled_back'));
+    expect(entries[2].reason).toBe('deleted');
+    expect(cluster.get('namespaces', undefined, 'svc-slow')).toBeUndefined();
+    expect(cluster.get('namespaces', undefined, 'svc-shared')?.status).toEqual({
+      phase: 'Active',
+    });
+
+    // The run's log names what is rolled back, and shows each outcome as it
+    // happens: the older resources before the namespace.
+    const events = await request(backend.server)
+      .get(`/api/scaffolder/v2/tasks/${taskId}/events`)
+      .set('Authorization', auth);
+    const log: string[] = events.body
+      .filter((e: { type: string }) => e.type === 'log')
+      .map((e: { body: { message: string } }) => e.body.message);
+    const rollbackLog = log.slice(
+      log.findIndex(l => l.startsWith('The run failed')),
+    );
+    const newestFirst = [
+      'kubernetes:service local/svc-slow/services/payments',
+      'kubernetes:deployment local/svc-slow/deployments/payments',
+      'kubernetes:resourcequota-change local/svc-slow/resourcequotas/platform-quota',
+      'kubernetes:limitrange local/svc-slow/limitranges/platform-defaults',
+      'kubernetes:resourcequota local/svc-slow/resourcequotas/platform-quota',
+      'kubernetes:namespace local/namespaces/svc-slow',
+      'kubernetes:service local/svc-shared/services/payments',
+      'kubernetes:deployment local/svc-shared/deployments/payments',
+    ];
+    expect(rollbackLog[0]).toBe(
+      `The run failed: rolling back 8 resource(s) it created, newest first: ${newestFirst.join(
+        ', ',
+      )}.`,
+    );
+    expect(rollbackLog.slice(-4)).toEqual([
+      'Rolling back kubernetes:namespace local/namespaces/svc-slow: deletion requested; Namespace svc-slow on cluster local is still terminating, which Kubernetes finishes once the objects inside are gone. Checking it again while the rest of the rollback goes on.',
+      'Rolled back kubernetes:service local/svc-shared/services/payments: deleted.',
+      'Rolled back kubernetes:deployment local/svc-shared/deployments/payments: deleted.',
+      'Rolled back kubernetes:namespace local/namespaces/svc-slow: deleted.',
+    ]);
+  });
 
   it('restores the quota of an adopted namespace the run raised, and leaves the namespace otherwise as it was', async () => {
     const labels = {

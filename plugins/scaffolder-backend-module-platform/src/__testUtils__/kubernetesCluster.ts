@@ -105,7 +105,6 @@ export async function startTestCluster(
     clusters: kubernetes.clusters,
     namespaceDeletionTimeoutMs:
       kubernetes.settings.namespaceDeletionTimeoutSeconds * 1000,
-    pollIntervalMs: 10,
   })) {
     compensators.register(compensator);
   }

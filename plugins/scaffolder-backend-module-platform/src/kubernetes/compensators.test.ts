@@ -2,6 +2,9 @@ import {
   startTestCluster,
   TestCluster,
 } from '../__testUtils__/kubernetesCluster';
+import { waitFor } from '../__testUtils__/waitFor';
+import { CompensationInProgress } from '../rollback/types';
+import { createKubernetesCompensator } from './compensators';
 import {
   ANNOTATION_CREATED_BY_TASK,
   ANNOTATION_OWNER_REF,
@@ -159,6 +162,41 @@ describe('Kubernetes compensators', () => {
     expect((await cluster.journal.listByTask('t3')).map(e => e.state)).toEqual([
       'rolled_back',
     ]);
+  });
+
+  it('answers at once that a namespace is terminating, and when asked again only looks', async () => {
+    cluster.server.settings.namespaceDeletionDelayMs = 1000;
+    await createdNamespace('t5');
+    const [entry] = await cluster.journal.listByTask('t5');
+    const compensator = createKubernetesCompensator({
+      kind: 'Namespace',
+      clusters: cluster.kubernetes.clusters,
+      namespaceDeletionTimeoutMs: 5000,
+    });
+    const check = () =>
+      compensator.compensate(entry, { signal: new AbortController().signal });
+    const deletes = () =>
+      cluster.server.requests.filter(r => r.method === 'DELETE');
+
+    const first = await check();
+    expect(first).toBeInstanceOf(CompensationInProgress);
+    expect(first).toEqual(
+      expect.objectContaining({
+        reason:
+          'deletion requested; Namespace payments on cluster local is still terminating, which Kubernetes finishes once the objects inside are gone',
+        maxWaitMs: 5000,
+      }),
+    );
+    expect(await check()).toBeInstanceOf(CompensationInProgress);
+    expect(deletes()).toHaveLength(1);
+
+    await waitFor('the namespace to be gone', async () =>
+      cluster.server.get('namespaces', undefined, 'payments')
+        ? undefined
+        : true,
+    );
+    expect(await check()).toBe('already_gone');
+    expect(deletes()).toHaveLength(1);
   });
 
   it('reports in words when the cluster refuses the delete', async () => {

@@ -1,5 +1,6 @@
 import { KubernetesObject } from '@kubernetes/client-node';
 import {
+  CompensationInProgress,
   JournalEntry,
   ResourceCompensator,
   TransientCompensationError,
@@ -83,22 +84,21 @@ export async function readOrFail(
  * Deletes one kind of object a run created. Ownership is proven by the uid
  * the journal recorded, or for an intent whose outcome was never seen by the
  * nonce the run journaled and put on the object; the delete carries the uid
- * as a precondition, so an
- * object re-created under the same name by someone else survives. A
- * namespace is deleted asynchronously by Kubernetes: the compensator waits
- * until it is gone and reports it as still terminating after the bound (the
- * engine then tries again until its own bound, and shows the reason).
+ * as a precondition, so an object re-created under the same name by someone
+ * else survives. Kubernetes deletes a namespace asynchronously, once the
+ * objects inside are gone: the compensator answers at once that the deletion
+ * is under way, and when the engine checks again it finds the namespace still
+ * terminating (and does not delete it again) or gone.
  */
 export function createKubernetesCompensator(options: {
   kind: (typeof COMPENSATED_KINDS)[number];
   clusters: KubernetesCluster[];
+  /** How long the engine waits for a namespace to finish terminating. */
   namespaceDeletionTimeoutMs: number;
-  pollIntervalMs?: number;
 }): ResourceCompensator {
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
   return {
     kind: journalKind(options.kind),
-    async compensate(entry: JournalEntry, { signal }) {
+    async compensate(entry: JournalEntry) {
       const facts = entry.data as KubernetesObjectFacts;
       const what = describeObject(facts);
       const client = clientForCluster(
@@ -141,19 +141,9 @@ export function createKubernetesCompensator(options: {
       if (options.kind !== 'Namespace') {
         return 'deleted';
       }
-
-      const deadline = Date.now() + options.namespaceDeletionTimeoutMs;
-      while (Date.now() < deadline && !signal.aborted) {
-        const current = await readOrFail(client, facts);
-        if (!current || current.metadata?.uid !== uid) {
-          return 'deleted';
-        }
-        await new Promise(resolve => setTimeout(resolve, pollIntervalMs));
-      }
-      throw new TransientCompensationError(
-        `${what} is still terminating ${Math.round(
-          options.namespaceDeletionTimeoutMs / 1000,
-        )} s after its deletion was requested; Kubernetes finishes it once the objects inside are gone`,
+      return new CompensationInProgress(
+        `deletion requested; ${what} is still terminating, which Kubernetes finishes once the objects inside are gone`,
+        { maxWaitMs: options.namespaceDeletionTimeoutMs },
       );
     },
   };
@@ -162,7 +152,6 @@ export function createKubernetesCompensator(options: {
 export function createKubernetesCompensators(options: {
   clusters: KubernetesCluster[];
   namespaceDeletionTimeoutMs: number;
-  pollIntervalMs?: number;
 }): ResourceCompensator[] {
   return COMPENSATED_KINDS.map(kind =>
     createKubernetesCompensator({ ...options, kind }),

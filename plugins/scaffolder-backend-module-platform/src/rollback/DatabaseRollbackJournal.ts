@@ -62,6 +62,7 @@ type RunRow = {
   status: string;
   template_ref: string | null;
   created_by: string | null;
+  cancelled_by: string | null;
   settled: boolean | number;
   created_at: Date | string | number;
 };
@@ -130,6 +131,7 @@ function toRun(run: RunRow, entries: JournalEntry[]): PlatformRun {
     status: run.status,
     templateRef: run.template_ref ?? undefined,
     createdBy: run.created_by ?? undefined,
+    cancelledBy: run.cancelled_by ?? undefined,
     createdAt: toIso(run.created_at),
     // `data` holds ownership proofs for compensators, not for browsers.
     resources: entries.map(({ data: _data, ...resource }) => resource),
@@ -302,6 +304,13 @@ export class DatabaseRollbackJournal implements RollbackJournal {
           : {}),
         updated_at: new Date(),
       });
+  }
+
+  /** Records who cancelled a run, for its rollback to say. */
+  async recordCancellation(taskId: string, cancelledBy: string): Promise<void> {
+    await this.db(RUNS)
+      .where({ task_id: taskId })
+      .update({ cancelled_by: cancelledBy, updated_at: new Date() });
   }
 
   async settleRun(taskId: string): Promise<void> {

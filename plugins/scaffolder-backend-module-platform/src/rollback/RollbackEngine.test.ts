@@ -8,7 +8,12 @@ import {
   RollbackEngineOptions,
   TaskSummary,
 } from './RollbackEngine';
-import { JournalEntry, TransientCompensationError } from './types';
+import {
+  CompensationInProgress,
+  CompensationResult,
+  JournalEntry,
+  TransientCompensationError,
+} from './types';
 
 // Loading the backend libraries takes seconds on a busy machine.
 jest.setTimeout(30_000);
@@ -32,7 +37,9 @@ describe('RollbackEngine', () => {
   afterEach(() => db.destroy());
 
   function engine(
-    compensate: (entry: JournalEntry) => Promise<'deleted' | 'already_gone'>,
+    compensate: (
+      entry: JournalEntry,
+    ) => Promise<CompensationResult | CompensationInProgress>,
     options?: Partial<RollbackEngineOptions>,
   ) {
     const compensators = new ResourceCompensatorRegistry().register({
@@ -84,7 +91,7 @@ describe('RollbackEngine', () => {
     expect(logLines.map(l => [l.stepId, l.message])).toEqual([
       [
         'b',
-        'The run failed: rolling back 2 resource(s) it created, newest first.',
+        'The run failed: rolling back 2 resource(s) it created, newest first: test:thing two, test:thing one.',
       ],
       ['b', 'Rolled back test:thing two: deleted.'],
       ['a', 'Rolled back test:thing one: deleted.'],
@@ -128,9 +135,11 @@ describe('RollbackEngine', () => {
 
     expect(deleted).toEqual(['one']);
     expect(await states()).toEqual({ one: 'rolled_back', two: 'kept' });
-    expect(logLines.map(l => l.message)).toContain(
+    expect(logLines.map(l => l.message)).toEqual([
+      'The run was cancelled: rolling back 1 resource(s) it created, newest first: test:thing one.',
       'Keeping test:thing two because the step asked for rollback: false.',
-    );
+      'Rolled back test:thing one: deleted.',
+    ]);
   });
 
   it('retries transient failures with backoff, honouring retry-after', async () => {
@@ -278,6 +287,209 @@ describe('RollbackEngine', () => {
     } finally {
       await running.stop();
     }
+  });
+
+  describe('a resource whose deletion the remote system is still finishing', () => {
+    const TERMINATING =
+      'deletion requested; Kubernetes is still terminating it';
+
+    /** `repository` first, then `namespace`: rolled back the other way round. */
+    async function repositoryAndNamespace() {
+      await created('repository', 'repo');
+      await created('namespace', 'ns');
+      statuses.set('t1', { status: 'failed' });
+    }
+
+    /** Deletes; the namespace stays terminating until `gone()`. */
+    function terminatingUntil(gone: () => boolean, maxWaitMs?: number) {
+      const calls: string[] = [];
+      const compensate = async (entry: JournalEntry) => {
+        calls.push(entry.identity);
+        if (entry.identity !== 'namespace') {
+          return deleting(entry);
+        }
+        if (!gone()) {
+          return new CompensationInProgress(TERMINATING, { maxWaitMs });
+        }
+        return 'already_gone' as const;
+      };
+      return { calls, compensate };
+    }
+
+    /** Deletes; the namespace stays terminating for `checks` calls. */
+    function terminatingFor(checks: number, maxWaitMs?: number) {
+      let left = checks;
+      return terminatingUntil(() => left-- <= 0, maxWaitMs);
+    }
+
+    const reason = async (identity: string) =>
+      (await journal.listByTask('t1')).find(e => e.identity === identity)
+        ?.reason;
+
+    const logged = (message: string) =>
+      logLines.some(l => l.message === message);
+
+    it('is set aside while older resources are rolled back, then checked again until it is gone', async () => {
+      await repositoryAndNamespace();
+      const { calls, compensate } = terminatingUntil(() =>
+        logged('Rolled back test:thing repository: deleted.'),
+      );
+      let namespaceWhileRepository: unknown;
+      await engine(async entry => {
+        if (entry.identity === 'repository') {
+          namespaceWhileRepository = (await journal.listByTask('t1')).find(
+            e => e.identity === 'namespace',
+          );
+        }
+        return compensate(entry);
+      }).tick();
+
+      expect(calls.slice(0, 2)).toEqual(['namespace', 'repository']);
+      expect(calls.slice(2)).toEqual(expect.arrayContaining(['namespace']));
+      expect(namespaceWhileRepository).toMatchObject({
+        state: 'rolling_back',
+        reason: TERMINATING,
+      });
+      expect(await states()).toEqual({
+        repository: 'rolled_back',
+        namespace: 'rolled_back',
+      });
+      expect(await reason('namespace')).toBe('deleted');
+      expect(logLines.map(l => [l.stepId, l.message])).toEqual([
+        [
+          'ns',
+          'The run failed: rolling back 2 resource(s) it created, newest first: test:thing namespace, test:thing repository.',
+        ],
+        [
+          'ns',
+          `Rolling back test:thing namespace: ${TERMINATING}. Checking it again while the rest of the rollback goes on.`,
+        ],
+        ['repo', 'Rolled back test:thing repository: deleted.'],
+        ['ns', 'Rolled back test:thing namespace: deleted.'],
+      ]);
+      expect(await journal.listUnsettledTaskIds()).toEqual([]);
+    });
+
+    it('is recorded as done while an older resource is still being retried', async () => {
+      await repositoryAndNamespace();
+      const { compensate } = terminatingFor(1);
+      await engine(async entry => {
+        if (
+          entry.identity === 'repository' &&
+          !logged('Rolled back test:thing namespace: deleted.')
+        ) {
+          throw new TransientCompensationError('GitHub answered 502');
+        }
+        return compensate(entry);
+      }).tick();
+
+      expect(await states()).toEqual({
+        repository: 'rolled_back',
+        namespace: 'rolled_back',
+      });
+      expect(logLines.slice(-2).map(l => l.message)).toEqual([
+        'Rolled back test:thing namespace: deleted.',
+        'Rolled back test:thing repository: deleted.',
+      ]);
+    });
+
+    it.each<[string, { maxWaitMs?: number }, Partial<RollbackEngineOptions>]>([
+      ['its own bound', { maxWaitMs: 100 }, {}],
+      ['the bound per resource', {}, { maxDurationPerResourceMs: 100 }],
+    ])(
+      'fails once it is still under way after %s',
+      async (_, { maxWaitMs }, options) => {
+        await repositoryAndNamespace();
+        const { calls, compensate } = terminatingFor(Infinity, maxWaitMs);
+        const started = Date.now();
+        await engine(compensate, options).tick();
+
+        expect(Date.now() - started).toBeLessThan(1000);
+        expect(calls.slice(0, 2)).toEqual(['namespace', 'repository']);
+        expect(await states()).toEqual({
+          repository: 'rolled_back',
+          namespace: 'rollback_failed',
+        });
+        const why = await reason('namespace');
+        expect(why).toMatch(
+          /^gave up waiting after 0\.\d s: deletion requested; Kubernetes is still terminating it$/,
+        );
+        expect(logLines.at(-1)?.message).toBe(
+          `Could not roll back test:thing namespace: ${why}`,
+        );
+      },
+    );
+
+    it('keeps the run through the wait, against another instance', async () => {
+      await repositoryAndNamespace();
+      const { calls, compensate } = terminatingFor(Infinity, 60_000);
+      const waiting = engine(compensate, {
+        leaseMs: 150,
+        initialBackoffMs: 10_000,
+      });
+      const first = waiting.tick();
+      await new Promise(r => setTimeout(r, 300));
+
+      const other = terminatingFor(0);
+      await engine(other.compensate, { leaseMs: 150 }).tick();
+      expect(other.calls).toEqual([]);
+
+      await waiting.stop();
+      await first;
+      expect(calls).toEqual(['namespace', 'repository']);
+    });
+
+    it('is checked again by the next backend after a restart, within the bound counted from when it was set aside', async () => {
+      await repositoryAndNamespace();
+      const first = terminatingFor(Infinity, 60_000);
+      const stopped = engine(first.compensate, { initialBackoffMs: 10_000 });
+      const ticking = stopped.tick();
+      await new Promise(r => setTimeout(r, 100));
+      await stopped.stop();
+      await ticking;
+      expect(first.calls).toEqual(['namespace', 'repository']);
+      expect(await states()).toEqual({
+        repository: 'rolled_back',
+        namespace: 'rolling_back',
+      });
+      expect(await reason('namespace')).toBe(TERMINATING);
+
+      // Still terminating: the wait goes on from where it was.
+      const resumed = terminatingFor(1, 60_000);
+      await engine(resumed.compensate).tick();
+      expect(resumed.calls).toEqual(['namespace', 'namespace']);
+      expect(await states()).toEqual({
+        repository: 'rolled_back',
+        namespace: 'rolled_back',
+      });
+      expect(await reason('namespace')).toBe('deleted');
+      expect(deleted).toEqual(['repository']);
+      expect(
+        logLines.filter(l => l.message.startsWith('Rolling back')),
+      ).toHaveLength(1);
+    });
+
+    it('fails at once after a restart that came later than its bound', async () => {
+      await repositoryAndNamespace();
+      const stopped = engine(terminatingFor(Infinity, 60_000).compensate, {
+        initialBackoffMs: 10_000,
+      });
+      const ticking = stopped.tick();
+      await new Promise(r => setTimeout(r, 100));
+      await stopped.stop();
+      await ticking;
+      await new Promise(r => setTimeout(r, 200));
+
+      const resumed = terminatingFor(Infinity, 150);
+      await engine(resumed.compensate, { initialBackoffMs: 10_000 }).tick();
+      expect(resumed.calls).toEqual(['namespace']);
+      expect(await states()).toMatchObject({ namespace: 'rollback_failed' });
+      const [, waited] =
+        /^gave up waiting after ([\d.]+) s: /.exec(
+          (await reason('namespace')) ?? '',
+        ) ?? [];
+      expect(Number(waited)).toBeGreaterThanOrEqual(0.3);
+    });
   });
 
   it('keeps its hold on a run through an attempt longer than the lease', async () => {

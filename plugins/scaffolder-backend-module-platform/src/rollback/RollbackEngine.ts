@@ -10,8 +10,10 @@ import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
 import { SecretScrubber } from '../secrets/SecretScrubber';
 import { scrubbedLogger } from '../secrets/scrubbedLogger';
 import {
+  CompensationInProgress,
   CompensationResult,
   JournalEntry,
+  ResourceCompensator,
   TransientCompensationError,
 } from './types';
 
@@ -56,7 +58,11 @@ export interface RollbackEngineOptions {
   /** Backoff between attempts on a transient failure. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
-  /** The bound on retrying one resource; then it is `rollback_failed`. */
+  /**
+   * The bound on retrying one resource, and on waiting for one set aside
+   * whose compensator states no bound of its own; then it is
+   * `rollback_failed`.
+   */
   maxDurationPerResourceMs?: number;
   /** The bound on one compensation attempt. */
   attemptTimeoutMs?: number;
@@ -75,13 +81,44 @@ function describe(entry: JournalEntry): string {
   return `${entry.kind} ${entry.identity}${entry.url ? ` (${entry.url})` : ''}`;
 }
 
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/**
+ * An entry whose compensation the remote system is still finishing (a
+ * namespace Kubernetes is terminating), set aside while the rest of the run's
+ * rollback goes on.
+ */
+interface SetAside {
+  entry: JournalEntry;
+  /** When it was set aside. */
+  since: number;
+  /** When the engine stops waiting for it. */
+  deadline: number;
+}
+
+/**
+ * When an earlier pass, maybe of a backend since restarted, set the entry
+ * aside. Only then does the engine record `rolling_back` with a reason, and
+ * it leaves the entry untouched while it waits, so the entry's last update is
+ * the moment it was set aside and bounds the wait across restarts.
+ */
+function setAsideSince(entry: JournalEntry): number | undefined {
+  return entry.state === 'rolling_back' && entry.reason
+    ? Date.parse(entry.updatedAt)
+    : undefined;
+}
+
 /** Ends work on a run without an outcome: shutdown, or another instance took the run over. */
 class WorkInterrupted extends Error {}
 
 /**
- * Undoes what a failed or cancelled scaffolder run created, newest first.
- * All state is in the journal, so a restarted backend picks up where the
- * previous one stopped.
+ * Undoes what a failed or cancelled scaffolder run created, newest first. A
+ * resource whose deletion the remote system is still finishing (a namespace
+ * Kubernetes is terminating) is set aside and checked again meanwhile, so it
+ * holds up nothing older. All state is in the journal, so a restarted
+ * backend picks up where the previous one stopped.
  */
 export class RollbackEngine {
   private readonly instanceId = randomUUID();
@@ -209,16 +246,28 @@ export class RollbackEngine {
     if (!(await journal.acquireLease(taskId, this.instanceId, this.leaseMs))) {
       return;
     }
+    // Each resource set aside is watched on its own while the rollback goes
+    // on; a watch ends with its failure, if any, rather than rejecting
+    // before anyone awaits it.
+    const watches: Promise<unknown>[] = [];
     try {
       const entries = (await journal.listByTask(taskId)).reverse();
       const todo = entries.filter(e => UNRESOLVED_STATES.includes(e.state));
       if (todo.length > 0) {
+        const cancelledBy = (await journal.findRun(taskId))?.cancelledBy;
+        const ended = cancelledBy
+          ? `was cancelled by ${cancelledBy}`
+          : status === 'cancelled'
+          ? 'was cancelled'
+          : 'failed';
         await taskLog.append({
           taskId,
           stepId: todo[0].stepId,
-          message: `The run ${
-            status === 'cancelled' ? 'was cancelled' : 'failed'
-          }: rolling back ${todo.length} resource(s) it created, newest first.`,
+          message: `The run ${ended}: rolling back ${
+            todo.length
+          } resource(s) it created, newest first: ${todo
+            .map(describe)
+            .join(', ')}.`,
         });
       }
       for (const entry of entries) {
@@ -232,31 +281,131 @@ export class RollbackEngine {
           });
         }
         if (UNRESOLVED_STATES.includes(entry.state)) {
-          await this.compensate(entry);
+          const setAside = await this.compensate(entry, setAsideSince(entry));
+          if (setAside) {
+            watches.push(
+              this.watch(setAside).then(
+                () => undefined,
+                e => e,
+              ),
+            );
+          }
         }
+      }
+      const failure = (await Promise.all(watches)).find(e => e !== undefined);
+      if (failure !== undefined) {
+        throw failure;
       }
       await journal.settleRun(taskId);
     } finally {
+      await Promise.all(watches);
       await journal.releaseLease(taskId, this.instanceId);
     }
   }
 
-  private async compensate(entry: JournalEntry): Promise<void> {
-    const { journal, compensators, taskLog, logger } = this.options;
-    const log = (message: string) =>
-      taskLog.append({ taskId: entry.taskId, stepId: entry.stepId, message });
+  /**
+   * Checks again, with backoff, on an entry set aside until it is done or
+   * past its bound, while the rest of the run's rollback goes on: only the
+   * waiting is deferred, every deletion is started in order, newest first.
+   */
+  private async watch(setAside: SetAside): Promise<void> {
+    let waiting: SetAside | undefined = setAside;
+    let backoff = this.initialBackoffMs;
+    while (waiting) {
+      const { entry, since, deadline } = waiting;
+      const wait = Math.min(backoff, Math.max(0, deadline - Date.now()));
+      await this.holdingLease(entry.taskId, () => this.sleep(wait));
+      backoff = Math.min(backoff * 2, this.maxBackoffMs);
+      waiting = await this.compensate(entry, since);
+    }
+  }
 
+  /**
+   * Compensates one entry, or checks again on one set aside at `since`, and
+   * records the outcome as it happens. Returns the entry while it is set aside.
+   */
+  private async compensate(
+    entry: JournalEntry,
+    since?: number,
+  ): Promise<SetAside | undefined> {
+    const { journal, compensators, taskLog } = this.options;
     const compensator = compensators.get(entry.kind);
     if (!compensator) {
-      const reason = this.scrubber.scrub(
+      return this.fail(
+        entry,
         `no compensator is registered for resource kind ${entry.kind}`,
       );
-      await journal.setState(entry.id, 'rollback_failed', reason);
-      await log(`Could not roll back ${describe(entry)}: ${reason}.`);
-      return;
     }
+    if (since === undefined) {
+      await journal.setState(entry.id, 'rolling_back');
+    }
+    const result = await this.attempts(entry, compensator);
+    if (result instanceof Error) {
+      return this.fail(entry, result.message);
+    }
+    if (result instanceof CompensationInProgress) {
+      const bound = result.maxWaitMs ?? this.maxDurationPerResourceMs;
+      if (since === undefined) {
+        const reason = this.scrubber.scrub(result.reason);
+        await journal.setState(entry.id, 'rolling_back', reason);
+        await taskLog.append({
+          taskId: entry.taskId,
+          stepId: entry.stepId,
+          message: `Rolling back ${describe(
+            entry,
+          )}: ${reason}. Checking it again while the rest of the rollback goes on.`,
+        });
+        const now = Date.now();
+        return { entry, since: now, deadline: now + bound };
+      }
+      const waited = Date.now() - since;
+      if (waited >= bound) {
+        return this.fail(
+          entry,
+          `gave up waiting after ${seconds(waited)}: ${result.reason}`,
+        );
+      }
+      return { entry, since, deadline: since + bound };
+    }
+    // A deletion that was under way and is now gone is the one we started.
+    const outcome =
+      OUTCOMES[
+        since !== undefined && result === 'already_gone' ? 'deleted' : result
+      ];
+    await journal.setState(entry.id, 'rolled_back', outcome);
+    await taskLog.append({
+      taskId: entry.taskId,
+      stepId: entry.stepId,
+      message: `Rolled back ${describe(entry)}: ${outcome}.`,
+    });
+    return undefined;
+  }
 
-    await journal.setState(entry.id, 'rolling_back');
+  /** Records that the entry could not be rolled back, and why. */
+  private async fail(entry: JournalEntry, why: string): Promise<undefined> {
+    const { journal, taskLog, logger } = this.options;
+    const reason = this.scrubber.scrub(why);
+    await journal.setState(entry.id, 'rollback_failed', reason);
+    await taskLog.append({
+      taskId: entry.taskId,
+      stepId: entry.stepId,
+      message: `Could not roll back ${describe(entry)}: ${reason}`,
+    });
+    logger.warn(
+      `Rollback of ${entry.kind} ${entry.identity} for task ${entry.taskId} failed: ${reason}`,
+    );
+    return undefined;
+  }
+
+  /**
+   * Calls the compensator, retrying transient failures with backoff until the
+   * bound per resource; a failure is returned, not thrown.
+   */
+  private async attempts(
+    entry: JournalEntry,
+    compensator: ResourceCompensator,
+  ): Promise<CompensationResult | CompensationInProgress | Error> {
+    const { journal, logger } = this.options;
     const deadline = Date.now() + this.maxDurationPerResourceMs;
     let backoff = this.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
@@ -276,13 +425,9 @@ export class RollbackEngine {
         AbortSignal.timeout(this.attemptTimeoutMs),
       ]);
       try {
-        const result = await this.holdingLease(entry.taskId, () =>
+        return await this.holdingLease(entry.taskId, () =>
           compensator.compensate(entry, { signal }),
         );
-        const outcome = OUTCOMES[result];
-        await journal.setState(entry.id, 'rolled_back', outcome);
-        await log(`Rolled back ${describe(entry)}: ${outcome}.`);
-        return;
       } catch (e) {
         if (this.stopController.signal.aborted) {
           // Shutdown: the entry stays `rolling_back` and the next backend resumes it.
@@ -297,18 +442,13 @@ export class RollbackEngine {
           backoff,
           e instanceof TransientCompensationError ? e.retryAfterMs ?? 0 : 0,
         );
-        if (!transient || Date.now() + wait > deadline) {
-          const reason = this.scrubber.scrub(
-            transient
-              ? `gave up after ${attempt} attempt(s): ${error.message}`
-              : error.message,
+        if (!transient) {
+          return error;
+        }
+        if (Date.now() + wait > deadline) {
+          return new Error(
+            `gave up after ${attempt} attempt(s): ${error.message}`,
           );
-          await journal.setState(entry.id, 'rollback_failed', reason);
-          await log(`Could not roll back ${describe(entry)}: ${reason}`);
-          logger.warn(
-            `Rollback of ${entry.kind} ${entry.identity} for task ${entry.taskId} failed: ${reason}`,
-          );
-          return;
         }
         logger.info(
           `Rollback of ${entry.kind} ${entry.identity} will be retried in ${wait} ms: ${error.message}`,
@@ -320,10 +460,10 @@ export class RollbackEngine {
   }
 
   /**
-   * Runs one compensation attempt while renewing the run's lease: an attempt
-   * may outlast the lease (a namespace can take a minute to terminate), and
-   * an expired lease would let another instance roll back the same run at
-   * the same time.
+   * Runs `fn` (a compensation attempt, or the wait before checking again on
+   * an entry set aside) while renewing the run's lease: either may outlast
+   * the lease, and an expired lease would let another instance roll back the
+   * same run at the same time.
    */
   private async holdingLease<T>(
     taskId: string,

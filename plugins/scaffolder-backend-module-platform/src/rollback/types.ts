@@ -123,21 +123,47 @@ export class TransientCompensationError extends Error {
 export type CompensationResult = 'deleted' | 'already_gone' | 'restored';
 
 /**
+ * Returned by a compensator that has started an undo which the remote system
+ * finishes on its own: after our delete, Kubernetes keeps a namespace
+ * Terminating until the objects inside are gone. The engine records the entry
+ * as `rolling_back` with `reason`, goes on with the run's older resources, and
+ * calls `compensate` again later, with backoff; that call must only look,
+ * never start the undo a second time. When it finds the resource gone
+ * (`already_gone`) the entry is `rolled_back` as `deleted`; while it is still
+ * under way after `maxWaitMs` (default: the engine's bound per resource),
+ * `rollback_failed`, with `reason` saying what is still going on.
+ */
+export class CompensationInProgress {
+  readonly name = 'CompensationInProgress';
+  /** How long the engine waits for it, counted from when it was set aside. */
+  readonly maxWaitMs?: number;
+
+  constructor(
+    /** What was started and what is awaited, in words; shown to users. */
+    readonly reason: string,
+    options?: { maxWaitMs?: number },
+  ) {
+    this.maxWaitMs = options?.maxWaitMs;
+  }
+}
+
+/**
  * Undoes one kind of resource. `compensate` deletes the resource only when
- * the entry proves this run created it, treats "already gone" (or
- * terminating, where deletion is asynchronous) as done, and throws an error
- * whose message says in words why it could not (for example a missing token
- * scope); that message is shown to users, so it never embeds a raw API error.
- * Throw `TransientCompensationError` for failures worth retrying. Entries in
- * state `pending` (intent recorded, outcome unknown) reach `compensate` too:
- * look for the ownership marker before deleting anything. A change to
- * something the run did not create is undone by restoring what was there,
- * and only while nobody else changed it since.
+ * the entry proves this run created it, treats "already gone" as done,
+ * returns `CompensationInProgress` when the remote system is still finishing
+ * the deletion (a terminating namespace), and throws an error whose message
+ * says in words why it could not (for example a missing token scope); that
+ * message is shown to users, so it never embeds a raw API error. Throw
+ * `TransientCompensationError` for failures worth retrying. Entries in state
+ * `pending` (intent recorded, outcome unknown) reach `compensate` too: look
+ * for the ownership marker before deleting anything. A change to something
+ * the run did not create is undone by restoring what was there, and only
+ * while nobody else changed it since.
  */
 export interface ResourceCompensator {
   kind: string;
   compensate(
     entry: JournalEntry,
     options: { signal: AbortSignal },
-  ): Promise<CompensationResult>;
+  ): Promise<CompensationResult | CompensationInProgress>;
 }
