@@ -51,6 +51,8 @@ export interface PlatformRun {
   status: string;
   templateRef?: string;
   createdBy?: string;
+  /** Who cancelled the run, when someone did: the scaffolder keeps no record of it. */
+  cancelledBy?: string;
   createdAt: string;
   resources: PlatformResource[];
 }

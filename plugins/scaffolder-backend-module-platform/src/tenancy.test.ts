@@ -381,6 +381,11 @@ describe('each team acts only on what it owns', () => {
     await waitFor('the rollback', async () =>
       github.getRepo('acme', 'ada-service') ? undefined : true,
     );
+    // The scaffolder keeps no record of who cancelled; the run's log does.
+    expect(await logOf(taskId)).toContain(
+      'The run was cancelled by user:default/bob: rolling back 1 resource(s) it created',
+    );
+    expect((await settled(taskId, 'ada')).cancelledBy).toBe('user:default/bob');
   });
 
   it("refuses another team's retry of a failed run, and its reading of the run", async () => {

@@ -1,4 +1,7 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+} from '@backstage/backend-plugin-api';
 import {
   ConflictError,
   NotAllowedError,
@@ -77,8 +80,9 @@ export function createRunsRouter(options: {
     router.post(`/v2/tasks/:taskId/${verb}`, async req => {
       const { taskId } = req.params;
       const run = await runOf(taskId);
+      const credentials = await credentialsOf(req);
       // An unknown task is the scaffolder's to answer (404).
-      if (run && !(await access.canManageRun(await credentialsOf(req), run))) {
+      if (run && !(await access.canManageRun(credentials, run))) {
         throw new NotAllowedError(
           `You may not ${verb} run ${taskId}: it was started by ${
             run.createdBy ?? 'an unknown user'
@@ -97,9 +101,22 @@ export function createRunsRouter(options: {
             .join(', ')}); retry it once its rollback has finished`,
         );
       }
+      if (verb === 'cancel' && run?.status === 'processing') {
+        // The scaffolder keeps no record of who cancelled; the rollback says.
+        await journal.recordCancellation(taskId, describeCaller(credentials));
+      }
       return 'next';
     });
   }
 
   return router;
+}
+
+function describeCaller(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return principal.userEntityRef ?? principal.subject ?? principal.type;
 }
