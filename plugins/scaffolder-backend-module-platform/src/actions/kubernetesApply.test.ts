@@ -372,7 +372,11 @@ describe('platform:kubernetes:apply', () => {
       manifests: [claiming, service],
     });
     await action.handler(ctx);
-    const applied = cluster.server.get('deployments', 'payments', 'payments') as any;
+    const applied = cluster.server.get(
+      'deployments',
+      'payments',
+      'payments',
+    ) as any;
     expect(applied.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'backstage-platform',
       'platform.internal/owner': 'payments-team',

@@ -17,7 +17,7 @@ export function createPlatformPreflightAction(options: {
   return createTemplateAction({
     id: 'platform:preflight',
     description:
-      'Checks, before anything is created, that the platform steps of this run can succeed for the user who started it: each step is permitted with its input, the catalog entity, repository and namespace names are free, every existing namespace it writes into is the user\'s team\'s, quotas are within the configured maximum and the manifests meet the deployment policy. It only reads, and fails with every problem at once.',
+      "Checks, before anything is created, that the platform steps of this run can succeed for the user who started it: each step is permitted with its input, the catalog entity, repository and namespace names are free, every existing namespace it writes into is the user's team's, quotas are within the configured maximum and the manifests meet the deployment policy. It only reads, and fails with every problem at once.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -33,7 +33,8 @@ export function createPlatformPreflightAction(options: {
           z.array(
             z.object({
               action: z.string({
-                description: 'The action id, such as platform:github:repo:create',
+                description:
+                  'The action id, such as platform:github:repo:create',
               }),
               input: z
                 .record(z.string(), z.unknown(), {
