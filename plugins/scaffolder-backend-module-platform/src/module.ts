@@ -188,7 +188,17 @@ export const scaffolderModulePlatform = createBackendModule({
         lifecycle.addStartupHook(() => engine.start());
         lifecycle.addShutdownHook(() => engine.stop());
 
-        httpRouter.use(createRunsRouter({ journal, httpAuth, access, tasks }));
+        httpRouter.use(
+          createRunsRouter({
+            journal,
+            httpAuth,
+            access,
+            tasks,
+            taskRecoveryEnabled:
+              config.getOptionalBoolean('scaffolder.taskRecovery.enabled') ??
+              false,
+          }),
+        );
         httpRouter.use(createNamesRouter({ httpAuth, preflight }));
       },
     });

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Entity } from '@backstage/catalog-model';
 import { JsonObject, JsonValue } from '@backstage/types';
 import type { BackendFeature } from '@backstage/backend-plugin-api';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { scaffolderModulePlatform } from '../module';
+import { FakeCatalog } from './fakeCatalog';
 
 /** One file of a dry run, as the scaffolder's HTTP API sends it. */
 export interface DryRunFile {
@@ -29,6 +30,8 @@ export interface DryRunBackend {
     values: JsonObject;
     directoryContents?: DryRunFile[];
   }): Promise<DryRunResult>;
+  /** The catalog the backend uses, for what a test puts in it or asks of it. */
+  catalog: FakeCatalog;
   stop(): Promise<void>;
 }
 
@@ -52,21 +55,23 @@ const MODULE_CONFIG: JsonObject = {
 /**
  * Starts the real scaffolder backend with our module and answers dry runs
  * through its public HTTP endpoint, exactly as the template editor calls it.
- * The catalog is an in-memory mock holding the given entities (the dry run
- * looks up the signed-in user).
+ * The catalog is a `FakeCatalog` holding the given entities: the dry run
+ * looks up the signed-in user, `platform:preflight` whether the entity's
+ * name is free, and `platform:catalog:register` validates the workspace's
+ * catalog file and looks for its location and entities, as they would in
+ * the real catalog.
  */
 export async function startDryRunBackend(options?: {
   config?: JsonObject;
-  entities?: NonNullable<
-    Parameters<typeof catalogServiceMock.factory>[0]
-  >['entities'];
+  entities?: Entity[];
   features?: BackendFeature[];
 }): Promise<DryRunBackend> {
+  const catalog = new FakeCatalog({ entities: options?.entities ?? [] });
   const backend = await startTestBackend({
     features: [
       scaffolderPlugin,
       scaffolderModulePlatform,
-      catalogServiceMock.factory({ entities: options?.entities ?? [] }),
+      catalog.service.factory,
       mockServices.rootConfig.factory({
         data: { ...MODULE_CONFIG, ...options?.config },
       }),
@@ -87,6 +92,7 @@ export async function startDryRunBackend(options?: {
       }
       return response.body as DryRunResult;
     },
+    catalog,
     stop: () => backend.stop(),
   };
 }

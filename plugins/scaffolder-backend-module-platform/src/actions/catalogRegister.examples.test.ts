@@ -4,7 +4,7 @@ import { ScmIntegrations } from '@backstage/integration';
 import { Knex } from 'knex';
 import { createSqliteDatabase } from '../__testUtils__/database';
 import { actionContext, exampleStep } from '../__testUtils__/kubernetesCluster';
-import { component, FakeCatalog } from '../catalog/__testUtils__/fakeCatalog';
+import { component, FakeCatalog } from '../__testUtils__/fakeCatalog';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { createCatalogRegisterAction } from './catalogRegister';
 import { examples } from './catalogRegister.examples';

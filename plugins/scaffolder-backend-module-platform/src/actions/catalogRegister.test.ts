@@ -17,7 +17,7 @@ import {
   component,
   FakeCatalog,
   registeredElsewhere,
-} from '../catalog/__testUtils__/fakeCatalog';
+} from '../__testUtils__/fakeCatalog';
 import { createCatalogLocationCompensator } from '../catalog/catalogLocationCompensator';
 import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from '../rollback/ResourceCompensatorRegistry';

@@ -5,7 +5,7 @@ import {
   component,
   FakeCatalog,
   registeredElsewhere,
-} from './__testUtils__/fakeCatalog';
+} from '../__testUtils__/fakeCatalog';
 import {
   CatalogLocationFacts,
   createCatalogLocationCompensator,

@@ -137,6 +137,9 @@ function formValues(language: Language, exposePublic: boolean) {
   };
 }
 
+// Starting the backend loads the config schema, which takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('microservice golden path template', () => {
   let backend: DryRunBackend;
   let cluster: LocalKubernetesApiServer;
@@ -207,8 +210,13 @@ describe('microservice golden path template', () => {
           icon: 'github',
           url: `https://github.com/example-org/payments-${language}`,
         },
-        // catalog:register makes no dry run; the scaffolder fills in an example.
-        expect.objectContaining({ title: 'Open in catalog', icon: 'catalog' }),
+        // platform:catalog:register checks the rendered catalog file in its
+        // dry run and links to the entity the run would register.
+        {
+          title: 'Open in catalog',
+          icon: 'catalog',
+          entityRef: `component:default/payments-${language}`,
+        },
         {
           title: 'Service URL',
           url: `http://payments-${language}.payments-${language}.svc.cluster.local`,
@@ -433,6 +441,66 @@ describe('microservice golden path template', () => {
     expect(entity.spec.dependencies).toEqual([
       { target: sneaky, type: 'runtime', critical: false },
     ]);
+  }, 60_000);
+
+  it("checks the rendered catalog file with the catalog's processors and registers nothing", async () => {
+    const { log } = await render('go', false);
+    const target =
+      'https://github.com/example-org/payments-go/tree/main/catalog-info.yaml';
+    expect(backend.catalog.service.validateEntity).toHaveBeenCalledWith(
+      expect.objectContaining({
+        kind: 'Component',
+        metadata: expect.objectContaining({ name: 'payments-go' }),
+      }),
+      `url:${target}`,
+      expect.anything(),
+    );
+    expect(log).toContainEqual(
+      `Dry run: would register ${target}, adding component:default/payments-go`,
+    );
+    expect(
+      backend.catalog.addLocationCalls().filter(call => !call.dryRun),
+    ).toEqual([]);
+    expect(backend.catalog.locations.size).toBe(0);
+    expect(backend.catalog.service.removeLocationById).not.toHaveBeenCalled();
+  }, 60_000);
+
+  it('refuses in the dry run a service whose entity is already in the catalog', async () => {
+    const other = await startDryRunBackend({
+      config: testClusterConfig(cluster),
+      entities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'payments-go',
+            namespace: 'default',
+            annotations: {
+              'backstage.io/managed-by-location':
+                'url:https://github.com/example-org/old-payments/blob/main/catalog-info.yaml',
+              'backstage.io/managed-by-origin-location':
+                'url:https://github.com/example-org/old-payments/blob/main/catalog-info.yaml',
+            },
+          },
+          spec: {
+            type: 'service',
+            lifecycle: 'production',
+            owner: 'group:default/team-ledger',
+          },
+        },
+      ],
+    });
+    try {
+      await expect(
+        other.dryRun({
+          template,
+          values: formValues('go', false),
+          directoryContents: readDirectoryContents(TEMPLATE_DIR),
+        }),
+      ).rejects.toThrow(/component:default\/payments-go already exists/);
+    } finally {
+      await other.stop();
+    }
   }, 60_000);
 
   it('asks the cluster through its own dry run and writes nothing to it', async () => {

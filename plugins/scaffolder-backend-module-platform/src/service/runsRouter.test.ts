@@ -47,13 +47,14 @@ describe('createRunsRouter', () => {
   afterEach(() => db.destroy());
 
   /** The runs router in front of a stand-in for the scaffolder's own routes. */
-  function app(decision: PolicyDecision) {
+  function app(decision: PolicyDecision, taskRecoveryEnabled = false) {
     return express()
       .use(
         createRunsRouter({
           journal,
           httpAuth: mockServices.httpAuth(),
           access: testPlatformPermissions(() => decision),
+          taskRecoveryEnabled,
           tasks: {
             getTask: async taskId =>
               ({
@@ -170,6 +171,19 @@ describe('createRunsRouter', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toBe(
       'Run mine is still being rolled back (github.test/acme/mine); retry it once its rollback has finished',
+    );
+  });
+
+  it('refuses a retry after rollback that task recovery would turn into skipped steps', async () => {
+    for (const entry of await journal.listByTask('mine')) {
+      await journal.setState(entry.id, 'rolled_back', 'deleted');
+    }
+    const res = await request(app({ result: AuthorizeResult.ALLOW }, true))
+      .post('/v2/tasks/mine/retry')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe(
+      'Run mine cannot be retried: its rollback removed what its completed steps created (github.test/acme/mine), and with scaffolder.taskRecovery enabled the scaffolder would skip those steps; start a new run instead',
     );
   });
 });

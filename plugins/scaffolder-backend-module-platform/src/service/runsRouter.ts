@@ -16,6 +16,7 @@ import {
   UNRESOLVED_STATES,
 } from '../rollback/DatabaseRollbackJournal';
 import { TaskStatusReader } from '../rollback/RollbackEngine';
+import { ROLLED_BACK_STATES } from '../rollback/types';
 
 /**
  * `GET /platform/runs` and `GET /platform/runs/:taskId` on the scaffolder's
@@ -34,6 +35,12 @@ export function createRunsRouter(options: {
   httpAuth: HttpAuthService;
   access: PlatformPermissions;
   tasks: TaskStatusReader;
+  /**
+   * `scaffolder.taskRecovery.enabled`: the scaffolder then skips, on a
+   * retry, every step it saved as completed, even one whose resources the
+   * rollback removed, so such a retry could never succeed.
+   */
+  taskRecoveryEnabled?: boolean;
 }): express.Router {
   const { journal, httpAuth, access, tasks } = options;
   const router = Router();
@@ -99,6 +106,22 @@ export function createRunsRouter(options: {
           `Run ${taskId} is still being rolled back (${rollingBack
             .map(r => r.identity)
             .join(', ')}); retry it once its rollback has finished`,
+        );
+      }
+      const rolledBack = (run?.resources ?? []).filter(r =>
+        ROLLED_BACK_STATES.includes(r.state),
+      );
+      if (
+        verb === 'retry' &&
+        options.taskRecoveryEnabled &&
+        rolledBack.length > 0
+      ) {
+        throw new ConflictError(
+          `Run ${taskId} cannot be retried: its rollback removed what its completed steps created (${rolledBack
+            .map(r => r.identity)
+            .join(
+              ', ',
+            )}), and with scaffolder.taskRecovery enabled the scaffolder would skip those steps; start a new run instead`,
         );
       }
       if (verb === 'cancel' && run?.status === 'processing') {

@@ -2,16 +2,36 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
+  apiEntityV1alpha1Validator,
   CompoundEntityRef,
+  componentEntityV1alpha1Validator,
+  DefaultNamespaceEntityPolicy,
+  domainEntityV1alpha1Validator,
   Entity,
+  EntityPolicies,
+  FieldFormatEntityPolicy,
+  groupEntityV1alpha1Validator,
+  locationEntityV1alpha1Validator,
+  NoForeignRootFieldsEntityPolicy,
+  parseEntityRef,
+  resourceEntityV1alpha1Validator,
+  SchemaValidEntityPolicy,
   stringifyEntityRef,
+  systemEntityV1alpha1Validator,
+  userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  stringifyError,
+} from '@backstage/errors';
 import {
   catalogServiceMock,
   CatalogServiceMock,
 } from '@backstage/plugin-catalog-node/testUtils';
 import { createHash, randomUUID } from 'node:crypto';
+import yaml from 'yaml';
 
 /** The name the catalog gives the Location entity of a registered URL. */
 function locationEntityName(target: string): string {
@@ -31,6 +51,118 @@ export interface FakeCatalogFile {
   errors?: string[];
 }
 
+/**
+ * Reads the file at a registered URL, as the catalog's URL reader does: its
+ * YAML text, or the file already parsed; undefined when there is none (404).
+ */
+export type FakeCatalogReader = (
+  target: string,
+) => string | FakeCatalogFile | undefined;
+
+/**
+ * A catalog file's YAML as the catalog parses it: one entity per document,
+ * empty documents skipped, a document that is no entity an error.
+ */
+export function parseCatalogFile(
+  content: string,
+  target: string,
+): FakeCatalogFile {
+  const entities: Entity[] = [];
+  const errors: string[] = [];
+  for (const document of yaml.parseAllDocuments(content)) {
+    if (document.errors.length > 0) {
+      errors.push(`YAML error at url:${target}, ${document.errors[0].message}`);
+      continue;
+    }
+    const data = document.toJSON();
+    if (data === null || data === undefined) {
+      continue;
+    }
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      errors.push(`Expected object at root, got ${typeof data}`);
+      continue;
+    }
+    entities.push(data as Entity);
+  }
+  return { entities, ...(errors.length > 0 && { errors }) };
+}
+
+/** What a loopback GitHub server (`local-targets`) offers to read files. */
+export interface GithubRepositoryContents {
+  /** The web host of its URLs, `github.com` for example. */
+  host: string;
+  files(owner: string, name: string, branch?: string): Record<string, string>;
+}
+
+/**
+ * Reads `https://HOST/OWNER/REPO/blob/BRANCH/PATH` (or `/tree/`) from the
+ * head commit of that branch of a loopback GitHub server's repository, as
+ * the catalog's GitHub URL reader reads it from GitHub.
+ */
+export function readFromGithub(
+  github: GithubRepositoryContents,
+): FakeCatalogReader {
+  return target => {
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      return undefined;
+    }
+    if (url.host !== github.host) {
+      return undefined;
+    }
+    const [, owner, repo, kind, branch, ...rest] = url.pathname
+      .split('/')
+      .map(decodeURIComponent);
+    if (!['blob', 'tree'].includes(kind) || !branch || rest.length === 0) {
+      return undefined;
+    }
+    return github.files(owner, repo, branch)[rest.join('/')];
+  };
+}
+
+/** What the catalog checks of every entity: its policies and the built-in kinds' schemas. */
+const policy = EntityPolicies.allOf([
+  new DefaultNamespaceEntityPolicy(),
+  new NoForeignRootFieldsEntityPolicy(),
+  new FieldFormatEntityPolicy(),
+  new SchemaValidEntityPolicy(),
+]);
+const kindValidators = [
+  apiEntityV1alpha1Validator,
+  componentEntityV1alpha1Validator,
+  domainEntityV1alpha1Validator,
+  groupEntityV1alpha1Validator,
+  locationEntityV1alpha1Validator,
+  resourceEntityV1alpha1Validator,
+  systemEntityV1alpha1Validator,
+  userEntityV1alpha1Validator,
+];
+
+/**
+ * Why the catalog would reject an entity, in its words. A kind it has no
+ * built-in schema for passes: which other kinds an app knows depends on its
+ * processors.
+ */
+async function entityProblems(entity: Entity): Promise<string[]> {
+  try {
+    const checked = await policy.enforce(entity);
+    for (const validator of kindValidators) {
+      await validator.check(checked ?? entity);
+    }
+    return [];
+  } catch (e) {
+    return [stringifyError(e)];
+  }
+}
+
+function refKey(ref: string | CompoundEntityRef): string {
+  return stringifyEntityRef(
+    typeof ref === 'string' ? parseEntityRef(ref) : ref,
+  ).toLocaleLowerCase('en-US');
+}
+
 type Method = keyof CatalogServiceMock;
 
 interface Fault {
@@ -43,10 +175,14 @@ interface Fault {
 }
 
 /**
- * An in-memory catalog with locations for the action's unit tests: the dry
- * run, registration, processing (at once or when a test says), eager pruning
- * of a removed location's entities, and entities the user may not read.
- * `service` is the `CatalogService`, each method a jest mock.
+ * An in-memory catalog with locations, for the action's unit tests and for
+ * whole runs through the scaffolder: the dry run, validation, registration,
+ * processing (at once or when a test says), eager pruning of a removed
+ * location's entities, and entities the user may not read. A registered
+ * URL's file comes from `files`, else from the `readFile` option (such as
+ * `readFromGithub`), read afresh each time the catalog would read it.
+ * `service` is the `CatalogService`, each method a jest mock; entity queries
+ * other than by ref answer as the in-memory catalog of `catalogServiceMock`.
  */
 export class FakeCatalog {
   /** Catalog files by URL. */
@@ -62,10 +198,14 @@ export class FakeCatalog {
   /** `manual`: a new location is processed only when a test calls `process`. */
   processing: 'immediately' | 'manual' = 'immediately';
   private readonly faults: Fault[] = [];
+  private readonly readFile?: FakeCatalogReader;
   private nextId = 1;
   readonly service: ReturnType<typeof catalogServiceMock.mock>;
 
-  constructor(options: { entities?: Entity[] } = {}) {
+  constructor(
+    options: { entities?: Entity[]; readFile?: FakeCatalogReader } = {},
+  ) {
+    this.readFile = options.readFile;
     for (const entity of options.entities ?? []) {
       this.entities.set(stringifyEntityRef(entity), entity);
     }
@@ -85,7 +225,18 @@ export class FakeCatalog {
         }
         return result;
       };
+    const inMemory = () =>
+      catalogServiceMock({ entities: [...this.entities.values()] });
     this.service = catalogServiceMock.mock({
+      getEntities: faulty('getEntities', (request?, opts?) =>
+        inMemory().getEntities(request, opts),
+      ),
+      getEntitiesByRefs: faulty('getEntitiesByRefs', (request, opts?) =>
+        inMemory().getEntitiesByRefs(request, opts),
+      ),
+      queryEntities: faulty('queryEntities', (request?, opts?) =>
+        inMemory().queryEntities(request, opts),
+      ),
       getEntityByRef: faulty(
         'getEntityByRef',
         (ref: string | CompoundEntityRef, request?: unknown) =>
@@ -107,9 +258,12 @@ export class FakeCatalog {
       removeLocationById: faulty('removeLocationById', (id: string) =>
         this.remove(id),
       ),
-      validateEntity: faulty('validateEntity', (entity: Entity) => {
-        const errors = this.validationErrors.get(stringifyEntityRef(entity));
-        return errors
+      validateEntity: faulty('validateEntity', async (entity: Entity) => {
+        const errors = [
+          ...(await entityProblems(entity)),
+          ...(this.validationErrors.get(stringifyEntityRef(entity)) ?? []),
+        ];
+        return errors.length > 0
           ? {
               valid: false as const,
               errors: errors.map(message => ({ name: 'InputError', message })),
@@ -144,9 +298,19 @@ export class FakeCatalog {
     });
   }
 
-  /** Adds the entities of a registered location, as the processing loop does. */
+  /**
+   * Adds the entities of a registered location, as the processing loop does.
+   * A file it cannot read or that is rejected adds nothing: the catalog
+   * keeps the location and its errors, and shows no new entity.
+   */
   process(target: string) {
-    for (const entity of this.entitiesOf(target)) {
+    let entities: Entity[];
+    try {
+      entities = this.entitiesOf(target);
+    } catch {
+      return;
+    }
+    for (const entity of entities) {
       const ref = stringifyEntityRef(entity);
       const existing = this.entities.get(ref);
       if (
@@ -188,18 +352,39 @@ export class FakeCatalog {
     }));
   }
 
+  /** The registered locations' targets, in the order they were added. */
+  registeredTargets(): string[] {
+    return [...this.locations.values()].map(l => l.target);
+  }
+
   private getEntity(ref: string | CompoundEntityRef, options?: unknown) {
-    const key = typeof ref === 'string' ? ref : stringifyEntityRef(ref);
-    const principal = (options as { credentials?: BackstageCredentials })
-      ?.credentials?.principal as { type?: string } | undefined;
-    if (principal?.type === 'user' && this.hiddenFromUser.has(key)) {
+    const wanted = refKey(ref);
+    const found = [...this.entities].find(([key]) => refKey(key) === wanted);
+    if (!found) {
       return undefined;
     }
-    return this.entities.get(key);
+    const principal = (options as { credentials?: BackstageCredentials })
+      ?.credentials?.principal as { type?: string } | undefined;
+    if (principal?.type === 'user' && this.hiddenFromUser.has(found[0])) {
+      return undefined;
+    }
+    return found[1];
+  }
+
+  /** The file at a URL as the catalog reads it: `files` first, then `readFile`. */
+  private read(target: string): FakeCatalogFile | undefined {
+    const file = this.files.get(target);
+    if (file) {
+      return file;
+    }
+    const content = this.readFile?.(target);
+    return typeof content === 'string'
+      ? parseCatalogFile(content, target)
+      : content;
   }
 
   private entitiesOf(target: string): Entity[] {
-    const file = this.files.get(target);
+    const file = this.read(target);
     if (!file) {
       throw new InputError(
         `NotFoundError: Unable to read url:${target}, could not read ${target}, 404 Not Found`,
@@ -245,8 +430,18 @@ export class FakeCatalog {
     };
   }
 
-  private dryRun(target: string) {
+  /** Reads and checks the file as processing would, storing nothing. */
+  private async dryRun(target: string) {
     const entities = this.entitiesOf(target);
+    const problems: string[] = [];
+    for (const entity of entities) {
+      for (const problem of await entityProblems(entity)) {
+        problems.push(`InputError: ${problem}`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new InputError(problems.join(', '));
+    }
     return {
       location: {
         id: `url:${target}`,
