@@ -195,6 +195,12 @@ test('the Create page says a taken name is taken and keeps the user on the step'
   ).toBeVisible();
   await expect(page.getByLabel('Expose publicly')).toHaveCount(0);
 
+  // A name another team's service holds in the catalog.
+  await page.getByLabel('Service name').fill('checkout');
+  await expect(status).toContainText(
+    'Catalog: component:default/checkout is taken — component:default/checkout already exists in the catalog, owned by',
+  );
+
   await page.getByLabel('Service name').fill(`free-${suffix}`);
   await expect(status).toContainText('GitHub: free');
   await page.getByRole('button', { name: 'Next' }).click();

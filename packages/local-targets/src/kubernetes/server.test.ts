@@ -447,7 +447,11 @@ describe('startKubernetesApiServer', () => {
 
     it.each([
       [422, 'Invalid', 'the request was refused as Invalid ("injected fault")'],
-      [403, 'Forbidden', 'the request was refused as Forbidden ("injected fault")'],
+      [
+        403,
+        'Forbidden',
+        'the request was refused as Forbidden ("injected fault")',
+      ],
       [
         500,
         'InternalError',
@@ -463,7 +467,7 @@ describe('startKubernetesApiServer', () => {
       },
     );
 
-    it('answers with a message of the test\'s own', async () => {
+    it("answers with a message of the test's own", async () => {
       server.failNext(1, { status: 403, message: 'denied by a webhook' });
       const res = await call({ method: 'GET', path: '/api/v1/namespaces' });
       expect(res.body).toMatchObject({

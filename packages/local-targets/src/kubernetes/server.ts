@@ -610,24 +610,26 @@ export async function startKubernetesApiServer(
     if (message !== undefined) {
       return failure(status, reasonFor(status), message);
     }
-    return status === 504
-      ? failure(
-          504,
-          'Timeout',
-          'the server was unable to return a response in the time allotted, but may still be processing the request',
-        )
-      : status >= 500
-      ? failure(
-          status,
-          reasonFor(status),
-          'an error on the server ("injected fault") has prevented the request from succeeding',
-        )
-      : // A refusal, as the API server words one: not an error on the server.
-        failure(
-          status,
-          reasonFor(status),
-          `the request was refused as ${reasonFor(status)} ("injected fault")`,
-        );
+    if (status === 504) {
+      return failure(
+        504,
+        'Timeout',
+        'the server was unable to return a response in the time allotted, but may still be processing the request',
+      );
+    }
+    if (status >= 500) {
+      return failure(
+        status,
+        reasonFor(status),
+        'an error on the server ("injected fault") has prevented the request from succeeding',
+      );
+    }
+    // A refusal, as the API server words one: not an error on the server.
+    return failure(
+      status,
+      reasonFor(status),
+      `the request was refused as ${reasonFor(status)} ("injected fault")`,
+    );
   }
 
   app.get('/version', (_req, res) => {

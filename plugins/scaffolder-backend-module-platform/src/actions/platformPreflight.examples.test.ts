@@ -67,9 +67,9 @@ describe('platform:preflight examples', () => {
       });
       fs.writeFileSync(
         path.join(ctx.workspacePath, 'kubernetes', 'app.yaml'),
-        yaml.stringify(exampleManifests.deployment) +
-          '---\n' +
-          yaml.stringify(exampleManifests.service),
+        `${yaml.stringify(exampleManifests.deployment)}---\n${yaml.stringify(
+          exampleManifests.service,
+        )}`,
       );
       return ctx;
     };

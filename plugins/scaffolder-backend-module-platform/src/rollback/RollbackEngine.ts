@@ -255,11 +255,10 @@ export class RollbackEngine {
       const todo = entries.filter(e => UNRESOLVED_STATES.includes(e.state));
       if (todo.length > 0) {
         const cancelledBy = (await journal.findRun(taskId))?.cancelledBy;
-        const ended = cancelledBy
-          ? `was cancelled by ${cancelledBy}`
-          : status === 'cancelled'
-          ? 'was cancelled'
-          : 'failed';
+        let ended = status === 'cancelled' ? 'was cancelled' : 'failed';
+        if (cancelledBy) {
+          ended = `was cancelled by ${cancelledBy}`;
+        }
         await taskLog.append({
           taskId,
           stepId: todo[0].stepId,
