@@ -174,9 +174,14 @@ test('the Create page says a taken name is taken and keeps the user on the step'
     .getByRole('option', { name: /Payments/ })
     .first()
     .click();
-  await page.getByLabel('Service name').fill(name);
-
   const status = page.getByTestId('service-name-status');
+  // A name another team's service holds in the catalog.
+  await page.getByLabel('Service name').fill('checkout');
+  await expect(status).toContainText(
+    'Catalog: component:default/checkout is taken — component:default/checkout already exists in the catalog, owned by',
+  );
+
+  await page.getByLabel('Service name').fill(name);
   await expect(status).toContainText('Catalog: free');
   await expect(status).toContainText(
     `GitHub: example-org/${name} is taken — Repository example-org/${name} already exists on github.com; choose another name`,
@@ -194,12 +199,6 @@ test('the Create page says a taken name is taken and keeps the user on the step'
     page.getByText(`GitHub: example-org/${name} is taken`).first(),
   ).toBeVisible();
   await expect(page.getByLabel('Expose publicly')).toHaveCount(0);
-
-  // A name another team's service holds in the catalog.
-  await page.getByLabel('Service name').fill('checkout');
-  await expect(status).toContainText(
-    'Catalog: component:default/checkout is taken — component:default/checkout already exists in the catalog, owned by',
-  );
 
   await page.getByLabel('Service name').fill(`free-${suffix}`);
   await expect(status).toContainText('GitHub: free');
