@@ -361,6 +361,29 @@ describe('startKubernetesApiServer', () => {
       );
     });
 
+    it('wait on an image the cluster cannot pull, as their pods say', async () => {
+      server.settings.missingImages = ['ghcr.io/acme/web:gone'];
+      await create(deployment('web', { replicas: 2, image: 'ghcr.io/acme/web:gone' }));
+      await new Promise(resolve => setTimeout(resolve, 200));
+      expect(
+        (server.get('deployments', 'default', 'web') as any).status
+          .availableReplicas,
+      ).toBeUndefined();
+      const pods = await call({
+        method: 'GET',
+        path: '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb',
+      });
+      expect(
+        pods.body.items.map((p: any) => [
+          p.status.phase,
+          p.status.containerStatuses[0].state.waiting.reason,
+        ]),
+      ).toEqual([
+        ['Pending', 'ErrImagePull'],
+        ['Pending', 'ErrImagePull'],
+      ]);
+    });
+
     it('never become Available when told so', async () => {
       server.settings.deploymentAvailableAfterMs = 'never';
       await create(deployment('web'));

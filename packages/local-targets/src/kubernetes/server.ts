@@ -44,6 +44,12 @@ export interface KubernetesApiServerSettings {
   deploymentAvailableAfterMs: Delay;
   /** Added to every response. */
   latencyMs: number;
+  /**
+   * Images the cluster cannot pull, as a registry without them would: a
+   * Deployment using one never becomes available, and its pods wait with
+   * `ErrImagePull`.
+   */
+  missingImages: string[];
 }
 
 export interface KubernetesApiServerOptions
@@ -178,6 +184,7 @@ export async function startKubernetesApiServer(
     namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 50,
     deploymentAvailableAfterMs: options.deploymentAvailableAfterMs ?? 50,
     latencyMs: options.latencyMs ?? 0,
+    missingImages: options.missingImages ?? [],
   };
   const store = new Map<string, Stored>();
   const faults: FaultRule[] = [];
@@ -213,7 +220,17 @@ export async function startKubernetesApiServer(
     return storedIn(type, namespace);
   }
 
-  /** The pods the available replicas of each Deployment stand for. */
+  /** The image of a Deployment's containers that the cluster cannot pull. */
+  function missingImageOf(deployment: DeploymentObject): string | undefined {
+    return deployment.spec.template.spec.containers
+      .map(c => (c as { image?: string }).image ?? '')
+      .find(image => settings.missingImages.includes(image));
+  }
+
+  /**
+   * The pods of each Deployment: one running pod per available replica, and
+   * for a Deployment whose image cannot be pulled, pods waiting on it.
+   */
   function podsOfDeployments(namespace?: string): Stored[] {
     return storedIn(typeByResource('deployments'), namespace).flatMap(s => {
       const deployment = s.object as DeploymentObject & {
@@ -221,36 +238,74 @@ export async function startKubernetesApiServer(
       };
       const available = Number(deployment.status?.availableReplicas ?? 0);
       const template = deployment.spec.template;
-      return Array.from({ length: available }, (_, index) => ({
-        managers: new Map(),
-        object: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            name: `${deployment.metadata.name}-7d4b9c8f6d-${index}`,
-            namespace: deployment.metadata.namespace,
-            uid: `${deployment.metadata.uid}-pod-${index}`,
-            labels: template.metadata?.labels ?? {},
-            creationTimestamp: deployment.metadata.creationTimestamp,
-          },
-          spec: template.spec,
-          status: {
-            phase: 'Running',
-            conditions: [{ type: 'Ready', status: 'True' }],
-            containerStatuses: template.spec.containers.map(c => ({
-              name: c.name,
-              image: (c as { image?: string }).image ?? '',
-              imageID: '',
-              ready: true,
-              started: true,
-              restartCount: 0,
-              state: {
-                running: { startedAt: deployment.metadata.creationTimestamp },
+      const missingImage = missingImageOf(deployment);
+      const waiting = missingImage
+        ? Array.from({ length: deployment.spec.replicas ?? 1 }, (_, index) => ({
+            managers: new Map(),
+            object: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: {
+                name: `${deployment.metadata.name}-7d4b9c8f6d-w${index}`,
+                namespace: deployment.metadata.namespace,
+                uid: `${deployment.metadata.uid}-waiting-${index}`,
+                labels: template.metadata?.labels ?? {},
+                creationTimestamp: deployment.metadata.creationTimestamp,
               },
-            })),
-          },
-        } as KubeObject,
-      }));
+              spec: template.spec,
+              status: {
+                phase: 'Pending',
+                containerStatuses: template.spec.containers.map(c => ({
+                  name: c.name,
+                  image: (c as { image?: string }).image ?? '',
+                  imageID: '',
+                  ready: false,
+                  started: false,
+                  restartCount: 0,
+                  state: {
+                    waiting: {
+                      reason: 'ErrImagePull',
+                      message: `rpc error: code = NotFound desc = failed to pull and unpack image "${missingImage}": not found`,
+                    },
+                  },
+                })),
+              },
+            } as KubeObject,
+          }))
+        : [];
+      return [
+        ...waiting,
+        ...Array.from({ length: available }, (_, index) => ({
+          managers: new Map(),
+          object: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: {
+              name: `${deployment.metadata.name}-7d4b9c8f6d-${index}`,
+              namespace: deployment.metadata.namespace,
+              uid: `${deployment.metadata.uid}-pod-${index}`,
+              labels: template.metadata?.labels ?? {},
+              creationTimestamp: deployment.metadata.creationTimestamp,
+            },
+            spec: template.spec,
+            status: {
+              phase: 'Running',
+              conditions: [{ type: 'Ready', status: 'True' }],
+              containerStatuses: template.spec.containers.map(c => ({
+                name: c.name,
+                image: (c as { image?: string }).image ?? '',
+                imageID: '',
+                ready: true,
+                started: true,
+                restartCount: 0,
+                state: {
+                  running: { startedAt: deployment.metadata.creationTimestamp },
+                },
+              })),
+            },
+          } as KubeObject,
+        })),
+      ];
     });
   }
 
@@ -345,7 +400,7 @@ export async function startKubernetesApiServer(
             },
       ],
     };
-    if (reason) {
+    if (reason || missingImageOf(deployment)) {
       return;
     }
     const uid = deployment.metadata.uid;

@@ -286,6 +286,28 @@ describe('platform:kubernetes:apply', () => {
     ).toBeDefined();
   });
 
+  it("fails at once when the image cannot be pulled, with the cluster's reason", async () => {
+    const missing = structuredClone(deployment) as any;
+    missing.spec.template.spec.containers[0].image =
+      'ghcr.io/example-org/payments:no-such-tag';
+    cluster.server.settings.missingImages = [
+      'ghcr.io/example-org/payments:no-such-tag',
+    ];
+    const started = Date.now();
+    await expect(
+      action.handler(
+        actionContext({
+          namespace: 'payments',
+          manifests: [missing, service],
+          timeoutSeconds: 300,
+        }),
+      ),
+    ).rejects.toThrow(
+      /^Deployment payments in namespace payments on cluster local cannot roll out, so the run stops here: the cluster says ErrImagePull for container payments of pod payments-[\w-]+: rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.io\/example-org\/payments:no-such-tag": not found$/,
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('stops waiting with the reason when the cluster refuses to show the Deployment', async () => {
     cluster.server.settings.deploymentAvailableAfterMs = 60_000;
     const ctx = actionContext({

@@ -496,6 +496,66 @@ function withCreationAnnotations(
   };
 }
 
+/** Reasons a container waits that no amount of waiting mends. */
+const HOPELESS_WAITS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+]);
+
+type PodState = {
+  status?: {
+    containerStatuses?: Array<{
+      name: string;
+      state?: { waiting?: { reason?: string; message?: string } };
+    }>;
+  };
+};
+
+/**
+ * Why the Deployment's pods cannot start, when one of them waits for
+ * something that will not come (an image that cannot be pulled), as the
+ * Deployment's own conditions do not say. Undefined while they may yet.
+ */
+async function podsCannotStart(
+  client: KubernetesClient,
+  deployment: Manifest,
+): Promise<string | undefined> {
+  const matchLabels: Record<string, string> =
+    deployment.spec?.selector?.matchLabels ?? {};
+  const labelSelector = Object.entries(matchLabels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  if (!labelSelector) {
+    return undefined;
+  }
+  let pods: Array<KubernetesObject & PodState>;
+  try {
+    pods = await client.list<KubernetesObject & PodState>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: deployment.metadata.namespace!,
+      labelSelector,
+    });
+  } catch {
+    // Reading pods is a help, not a need: the wait goes on without it.
+    return undefined;
+  }
+  for (const pod of pods) {
+    for (const container of pod.status?.containerStatuses ?? []) {
+      const waiting = container.state?.waiting;
+      if (waiting?.reason && HOPELESS_WAITS.has(waiting.reason)) {
+        return `${waiting.reason} for container ${container.name} of pod ${
+          pod.metadata?.name
+        }: ${waiting.message ?? 'no message'}`;
+      }
+    }
+  }
+  return undefined;
+}
+
 async function waitForAvailable(options: {
   client: KubernetesClient;
   deployment: Manifest;
@@ -536,9 +596,12 @@ async function waitForAvailable(options: {
       if (progress.done) {
         return;
       }
-      if (progress.cannotProgress) {
+      const reason = progress.cannotProgress
+        ? progress.reason
+        : await podsCannotStart(client, deployment);
+      if (reason) {
         throw new Error(
-          `${what} cannot roll out, so the run stops here: the cluster says ${progress.reason}`,
+          `${what} cannot roll out, so the run stops here: the cluster says ${reason}`,
         );
       }
     }

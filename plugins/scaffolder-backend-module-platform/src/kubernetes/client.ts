@@ -34,6 +34,13 @@ export interface KubernetesClient {
   replace<T extends KubernetesObject>(object: KubernetesObject): Promise<T>;
   /** Deletes only the object with this uid (a delete precondition). */
   deleteExact(object: ObjectRef, uid: string): Promise<void>;
+  /** The objects of a kind in a namespace that match a label selector. */
+  list<T extends KubernetesObject>(options: {
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    labelSelector: string;
+  }): Promise<T[]>;
 }
 
 export interface ObjectRef {
@@ -110,6 +117,24 @@ export function createKubernetesClient(
         undefined,
         FIELD_MANAGER,
       )) as T;
+    },
+    async list<T extends KubernetesObject>(options: {
+      apiVersion: string;
+      kind: string;
+      namespace: string;
+      labelSelector: string;
+    }) {
+      const { items } = await objects.list<T>(
+        options.apiVersion,
+        options.kind,
+        options.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        options.labelSelector,
+      );
+      return items;
     },
     async deleteExact(ref: ObjectRef, uid: string) {
       await objects.delete(
