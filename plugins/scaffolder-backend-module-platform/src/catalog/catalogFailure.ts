@@ -1,11 +1,5 @@
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-  ResponseError,
-  toError,
-} from '@backstage/errors';
+import { ResponseError, toError } from '@backstage/errors';
+import { errorForStatus } from '../lib/errorForStatus';
 
 /**
  * What a failed catalog call means, without the raw error: a
@@ -79,18 +73,8 @@ export function describeCatalogFailure(error: unknown): CatalogFailure {
  */
 export function catalogError(error: unknown, doing: string): Error {
   const failure = describeCatalogFailure(error);
-  const message = `Could not ${doing}: ${failure.message}`;
-  switch (failure.status) {
-    case 400:
-      return new InputError(message);
-    case 401:
-    case 403:
-      return new NotAllowedError(message);
-    case 404:
-      return new NotFoundError(message);
-    case 409:
-      return new ConflictError(message);
-    default:
-      return new Error(message);
-  }
+  return errorForStatus(
+    failure.status,
+    `Could not ${doing}: ${failure.message}`,
+  );
 }

@@ -1,9 +1,5 @@
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
+import { NotAllowedError } from '@backstage/errors';
+import { errorForStatus } from '../lib/errorForStatus';
 
 /**
  * What a failed Kubernetes call means, without the raw error: the client's
@@ -100,24 +96,15 @@ export function isKubernetesStatus(error: unknown, status: number): boolean {
  */
 export function toPlatformError(error: unknown, doing: string): Error {
   const failure = describeKubernetesFailure(error);
-  const message = `Could not ${doing}: ${failure.message}`;
-  switch (failure.status) {
-    case 400:
-    case 422:
-      return new InputError(message);
-    case 401:
-      return new NotAllowedError(
-        `Could not ${doing}: the cluster rejected the service account token configured for it`,
-      );
-    case 403:
-      return new NotAllowedError(message);
-    case 404:
-      return new NotFoundError(message);
-    case 409:
-      return new ConflictError(message);
-    default:
-      return new Error(message);
+  if (failure.status === 401) {
+    return new NotAllowedError(
+      `Could not ${doing}: the cluster rejected the service account token configured for it`,
+    );
   }
+  return errorForStatus(
+    failure.status,
+    `Could not ${doing}: ${failure.message}`,
+  );
 }
 
 /** Runs a call and turns its failure into the error a user sees. */

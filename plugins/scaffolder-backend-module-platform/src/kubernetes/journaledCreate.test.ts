@@ -31,6 +31,7 @@ describe('journaledCreate', () => {
       replace: write,
       read: jest.fn(async () => undefined),
       deleteExact: jest.fn(),
+      list: jest.fn(async () => []),
     };
   }
 
