@@ -309,13 +309,21 @@ describe.each(databases)('a backend killed with SIGKILL, on $name', db => {
       gate: '',
       fail: true,
     });
-    await waitFor('the rollback to be under way', async () => {
-      const states = (await getRun(first, taskId))?.resources.map(r => r.state);
-      return states?.join() ===
-        'rolling_back,rolled_back,rolled_back,rolled_back'
-        ? true
-        : undefined;
-    });
+    // Generous: on a loaded two-core machine, with other suites' backends
+    // beside this one, the namespace's set-aside check can take a while.
+    await waitFor(
+      'the rollback to be under way',
+      async () => {
+        const states = (await getRun(first, taskId))?.resources.map(
+          r => r.state,
+        );
+        return states?.join() ===
+          'rolling_back,rolled_back,rolled_back,rolled_back'
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
     await kill(first);
     expect(github.getRepo('acme', 'svc-killed-rollback')).toBeDefined();
 
