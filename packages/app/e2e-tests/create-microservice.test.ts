@@ -195,8 +195,10 @@ test('the Create page says a taken name is taken and keeps the user on the step'
   });
 
   await page.getByRole('button', { name: 'Next' }).click();
+  // The step's error list, which appears once the field's own validation has
+  // answered; the status lines above were there before the click.
   await expect(
-    page.getByText(`GitHub: example-org/${name} is taken`).first(),
+    page.getByText(`'Service name' GitHub: example-org/${name} is taken`),
   ).toBeVisible();
   await expect(page.getByLabel('Expose publicly')).toHaveCount(0);
 
