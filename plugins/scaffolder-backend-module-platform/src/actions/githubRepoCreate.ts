@@ -4,10 +4,7 @@ import {
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
-import {
-  createTemplateAction,
-  parseRepoUrl,
-} from '@backstage/plugin-scaffolder-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   createGithubClient,
@@ -25,13 +22,7 @@ import {
   GITHUB_REPOSITORY_KIND,
   GithubRepositoryFacts,
 } from '../github/githubRepositoryCompensator';
-import {
-  assertBranchName,
-  assertOwnerLogin,
-  assertRepositoryName,
-  assertTeamSlug,
-  assertTopic,
-} from '../github/inputs';
+import { checkRepositoryInput } from '../github/inputs';
 import {
   carriesNonce,
   isCreatedByEntry,
@@ -190,15 +181,10 @@ export function createGithubRepoCreateAction(
         team: t.team,
         permission: t.permission ?? 'push',
       }));
-      const { host, owner, repo } = parseRepoUrl(repoUrl, integrations);
-      if (!owner) {
-        throw new InputError(`repoUrl ${repoUrl} names no owner`);
-      }
-      assertOwnerLogin(owner);
-      assertRepositoryName(repo);
-      assertBranchName(defaultBranch);
-      topics.forEach(assertTopic);
-      teams.forEach(t => assertTeamSlug(t.team));
+      const { host, owner, repo } = checkRepositoryInput(
+        { repoUrl, defaultBranch, topics, teams },
+        integrations,
+      );
       const sourceDir = resolveSafeChildPath(
         ctx.workspacePath,
         ctx.input.sourcePath ?? '.',

@@ -1,4 +1,6 @@
 import { InputError } from '@backstage/errors';
+import { ScmIntegrationRegistry } from '@backstage/integration';
+import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 
 /*
  * GitHub's and git's own naming rules, checked before the first request so
@@ -116,4 +118,33 @@ export function assertBranchName(branch: string): void {
       }`,
     );
   }
+}
+
+/**
+ * Everything of a `platform:github:repo:create` input that GitHub's and
+ * git's rules decide, checked before any request: the repository URL's
+ * owner and name, the branch, topics and team slugs. The action and the
+ * preflight both call it, so both refuse the same values the same way.
+ */
+export function checkRepositoryInput(
+  input: {
+    repoUrl: string;
+    defaultBranch?: string;
+    topics?: string[];
+    teams?: Array<{ team: string }>;
+  },
+  integrations: ScmIntegrationRegistry,
+): { host: string; owner: string; repo: string } {
+  const { host, owner, repo } = parseRepoUrl(input.repoUrl, integrations);
+  if (!owner) {
+    throw new InputError(`repoUrl ${input.repoUrl} names no owner`);
+  }
+  assertOwnerLogin(owner);
+  assertRepositoryName(repo);
+  if (input.defaultBranch !== undefined) {
+    assertBranchName(input.defaultBranch);
+  }
+  (input.topics ?? []).forEach(assertTopic);
+  (input.teams ?? []).forEach(t => assertTeamSlug(t.team));
+  return { host, owner, repo };
 }

@@ -17,7 +17,6 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import { actionExecutePermission } from '@backstage/plugin-scaffolder-common/alpha';
-import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 import { scaffolderActionPermissionResourceRef } from '@backstage/plugin-scaffolder-node/alpha';
 import { JsonObject } from '@backstage/types';
 import { KubernetesObject } from '@kubernetes/client-node';
@@ -28,13 +27,7 @@ import {
   GithubRequestPolicy,
   isGithubStatus,
 } from '../github/client';
-import {
-  assertBranchName,
-  assertOwnerLogin,
-  assertRepositoryName,
-  assertTeamSlug,
-  assertTopic,
-} from '../github/inputs';
+import { assertOwnerLogin, checkRepositoryInput } from '../github/inputs';
 import { resolveQuota, selectCluster } from '../kubernetes/config';
 import { assertDeploymentPolicy } from '../kubernetes/deploymentPolicy';
 import { explained } from '../kubernetes/errors';
@@ -250,25 +243,20 @@ export class PlatformPreflight {
     input: JsonObject,
     signal?: AbortSignal,
   ): Promise<void> {
-    const { integrations } = this.options;
-    const { host, owner, repo } = parseRepoUrl(
-      String(input.repoUrl ?? ''),
-      integrations,
+    const teamAccess = (input.teams ?? []) as Array<{ team: string }>;
+    const { host, owner, repo } = checkRepositoryInput(
+      {
+        repoUrl: String(input.repoUrl ?? ''),
+        defaultBranch:
+          typeof input.defaultBranch === 'string'
+            ? input.defaultBranch
+            : undefined,
+        topics: input.topics as string[] | undefined,
+        teams: teamAccess,
+      },
+      this.options.integrations,
     );
-    if (!owner) {
-      throw new InputError(`repoUrl ${input.repoUrl} names no owner`);
-    }
-    assertOwnerLogin(owner);
-    assertRepositoryName(repo);
-    if (typeof input.defaultBranch === 'string') {
-      assertBranchName(input.defaultBranch);
-    }
-    const topics = (input.topics ?? []) as string[];
-    topics.forEach(assertTopic);
-    const teams = ((input.teams ?? []) as Array<{ team: string }>).map(
-      t => t.team,
-    );
-    teams.forEach(assertTeamSlug);
+    const teams = teamAccess.map(t => t.team);
 
     const client = await this.checkRepositoryFree({
       host,
