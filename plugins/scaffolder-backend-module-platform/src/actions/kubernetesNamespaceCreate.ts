@@ -9,7 +9,7 @@ import {
   toPlatformError,
 } from '../kubernetes/errors';
 import { podSecurityLabels } from '../kubernetes/deploymentPolicy';
-import { toNamespaceResource } from '../kubernetes/namespaceResources';
+import { assertAdoptable } from '../kubernetes/namespaceResources';
 import { PlatformPermissions } from '../permissions/PlatformPermissions';
 import {
   clusterInput,
@@ -23,12 +23,7 @@ import {
   journaledCreate,
   journalRefOf,
 } from '../kubernetes/journaledCreate';
-import {
-  assertDns1123Label,
-  isManagedByPlatform,
-  LABEL_SERVICE,
-  platformMetadata,
-} from '../kubernetes/ownership';
+import { assertDns1123Label, platformMetadata } from '../kubernetes/ownership';
 import {
   logDryRunObjects,
   NO_CLUSTER,
@@ -161,31 +156,15 @@ export function createKubernetesNamespaceCreateAction(options: {
       // Adopting is for a namespace this platform made for the same
       // service, and writes into it, so the user must be allowed to; anything
       // else with the name belongs to someone else.
-      const acceptExisting = async (existing: KubernetesObject) => {
-        const phase = (existing as { status?: { phase?: string } }).status
-          ?.phase;
-        if (phase === 'Terminating') {
-          throw new ConflictError(
-            `Namespace ${name} on cluster ${cluster} is being deleted; wait until it is gone or choose another name`,
-          );
-        }
-        if (!adopt) {
-          throw new ConflictError(
-            `Namespace ${name} already exists on cluster ${cluster}; choose another name, or set adopt: true to use a namespace this platform manages for service ${service}`,
-          );
-        }
-        const existingService = existing.metadata?.labels?.[LABEL_SERVICE];
-        if (!isManagedByPlatform(existing) || existingService !== service) {
-          throw new ConflictError(
-            `Namespace ${name} on cluster ${cluster} is not managed by this platform for service ${service}, so it cannot be adopted`,
-          );
-        }
-        await access.assertNamespaceWrite({
-          credentials: await ctx.getInitiatorCredentials(),
-          namespace: toNamespaceResource(cluster, existing),
-          doing: 'adopt',
+      const acceptExisting = (existing: KubernetesObject) =>
+        assertAdoptable({
+          existing,
+          cluster,
+          service,
+          adopt,
+          access,
+          credentials: () => ctx.getInitiatorCredentials(),
         });
-      };
 
       ctx.output('namespace', name);
       ctx.output('cluster', cluster);

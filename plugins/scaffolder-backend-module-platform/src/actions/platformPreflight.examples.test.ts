@@ -87,7 +87,7 @@ describe('platform:preflight examples', () => {
       metadata: { name: 'payments' },
     });
     await expect(action.handler(withManifests())).rejects.toThrow(
-      /2 problems:\n- Repository acme\/payments already exists on github.com; choose another name\n- Namespace payments already exists on cluster local; choose another name$/,
+      /2 problems:\n- Repository acme\/payments already exists on github.com; choose another name\n- Namespace payments already exists on cluster local; choose another name, or set adopt: true to use a namespace this platform manages for service payments$/,
     );
     expect(cluster().server.requests.filter(r => r.write)).toEqual([]);
   });

@@ -1,9 +1,11 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import { PlatformNamespaceResource } from '@internal/plugin-platform-node';
 import { KubernetesObject } from '@kubernetes/client-node';
 import { PlatformPermissions } from '../permissions/PlatformPermissions';
 import { RollbackJournal } from '../rollback/types';
 import { isCreatedByTask } from './journaledCreate';
+import { isManagedByPlatform, LABEL_SERVICE } from './ownership';
 import { ANNOTATION_OWNER_REF } from './ownership';
 import { PlatformKubernetes } from './platformKubernetes';
 
@@ -82,4 +84,46 @@ export async function assertMayWriteInto(options: {
       doing,
     });
   }
+}
+
+/**
+ * Refuses a namespace that already has the name a run would create, unless
+ * the run asked to adopt it, the platform manages it for the same service
+ * and the user may write into it. Adopting is a write into someone's
+ * namespace, so the permission is part of the rule.
+ */
+export async function assertAdoptable(options: {
+  existing: KubernetesObject;
+  cluster: string;
+  service: string;
+  adopt: boolean;
+  access: PlatformPermissions;
+  credentials: () => Promise<BackstageCredentials>;
+}): Promise<void> {
+  const { existing, cluster, service } = options;
+  const name = existing.metadata?.name ?? '';
+  const phase = (existing as { status?: { phase?: string } }).status?.phase;
+  if (phase === 'Terminating') {
+    throw new ConflictError(
+      `Namespace ${name} on cluster ${cluster} is being deleted; wait until it is gone or choose another name`,
+    );
+  }
+  if (!options.adopt) {
+    throw new ConflictError(
+      `Namespace ${name} already exists on cluster ${cluster}; choose another name, or set adopt: true to use a namespace this platform manages for service ${service}`,
+    );
+  }
+  if (
+    !isManagedByPlatform(existing) ||
+    existing.metadata?.labels?.[LABEL_SERVICE] !== service
+  ) {
+    throw new ConflictError(
+      `Namespace ${name} on cluster ${cluster} is not managed by this platform for service ${service}, so it cannot be adopted`,
+    );
+  }
+  await options.access.assertNamespaceWrite({
+    credentials: await options.credentials(),
+    namespace: toNamespaceResource(cluster, existing),
+    doing: 'adopt',
+  });
 }

@@ -33,7 +33,10 @@ import { assertDeploymentPolicy } from '../kubernetes/deploymentPolicy';
 import { explained } from '../kubernetes/errors';
 import { toQuotaRequest } from '../kubernetes/inputs';
 import { checkManifests, readManifestFiles } from '../kubernetes/manifests';
-import { toNamespaceResource } from '../kubernetes/namespaceResources';
+import {
+  assertAdoptable,
+  toNamespaceResource,
+} from '../kubernetes/namespaceResources';
 import {
   assertDns1123Label,
   isManagedByPlatform,
@@ -380,28 +383,13 @@ export class PlatformPreflight {
     planned.set(`${cluster}/${name}`, { cluster, service });
     const existing = await this.readNamespace(cluster, name);
     if (existing) {
-      const terminating =
-        (existing as { status?: { phase?: string } }).status?.phase ===
-        'Terminating';
-      if (terminating || input.adopt !== true) {
-        throw new ConflictError(
-          `Namespace ${name} already exists on cluster ${cluster}${
-            terminating ? ' and is being deleted' : ''
-          }; choose another name`,
-        );
-      }
-      if (
-        !isManagedByPlatform(existing) ||
-        existing.metadata?.labels?.[LABEL_SERVICE] !== service
-      ) {
-        throw new ConflictError(
-          `Namespace ${name} on cluster ${cluster} is not managed by this platform for service ${service}, so it cannot be adopted`,
-        );
-      }
-      await access.assertNamespaceWrite({
-        credentials: request.credentials,
-        namespace: toNamespaceResource(cluster, existing),
-        doing: 'adopt',
+      await assertAdoptable({
+        existing,
+        cluster,
+        service,
+        adopt: input.adopt === true,
+        access,
+        credentials: async () => request.credentials,
       });
     }
   }

@@ -294,7 +294,7 @@ describe('platform:preflight', () => {
     for (const problem of [
       '- component:default/taken already exists in the catalog, owned by group:default/team-checkout; choose another name',
       '- Repository acme/taken already exists on github.test; choose another name',
-      '- Namespace taken already exists on cluster local; choose another name',
+      '- Namespace taken already exists on cluster local; choose another name, or set adopt: true to use a namespace this platform manages for service taken',
       '- User user:default/grace may not deploy into namespace payments-api on cluster local, which belongs to group:default/team-payments',
     ]) {
       expect(log).toContain(problem);
