@@ -28,13 +28,13 @@ import { performance } from 'node:perf_hooks';
 import {
   createGithubRepositoryCompensator,
   GITHUB_REPOSITORY_KIND,
-} from '../../plugins/scaffolder-backend-module-platform/src/github/githubRepositoryCompensator';
-import { DatabaseRollbackJournal } from '../../plugins/scaffolder-backend-module-platform/src/rollback/DatabaseRollbackJournal';
-import { ResourceCompensatorRegistry } from '../../plugins/scaffolder-backend-module-platform/src/rollback/ResourceCompensatorRegistry';
+} from '@internal/plugin-scaffolder-backend-module-platform-github';
 import {
+  DatabaseRollbackJournal,
+  ResourceCompensatorRegistry,
   RollbackEngine,
   TaskSummary,
-} from '../../plugins/scaffolder-backend-module-platform/src/rollback/RollbackEngine';
+} from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 
 const RESOURCES = 10;
 const PASSES = 5;

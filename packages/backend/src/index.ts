@@ -68,6 +68,19 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// the platform: rollback first, as every platform action module needs it
+backend.add(
+  import('@internal/plugin-scaffolder-backend-module-platform-rollback'),
+);
+backend.add(
+  import('@internal/plugin-scaffolder-backend-module-platform-github'),
+);
+backend.add(
+  import('@internal/plugin-scaffolder-backend-module-platform-kubernetes'),
+);
+backend.add(
+  import('@internal/plugin-scaffolder-backend-module-platform-filters'),
+);
 backend.add(import('@internal/plugin-scaffolder-backend-module-platform'));
 backend.add(import('@internal/plugin-catalog-backend-module-platform'));
 backend.add(import('@internal/plugin-search-backend-module-platform'));

@@ -1,8 +1,12 @@
-/***/
 /**
- * The platform module for @backstage/plugin-scaffolder-backend.
+ * The platform's golden-path module for @backstage/plugin-scaffolder-backend:
+ * preflight, the name check and catalog registration with rollback.
  *
  * @packageDocumentation
  */
 
 export { scaffolderModulePlatform as default } from './module';
+export { createCatalogRegisterAction } from './actions/catalogRegister';
+export { createPlatformPreflightAction } from './actions/platformPreflight';
+export { createCatalogLocationCompensator } from './catalog/catalogLocationCompensator';
+export { PlatformPreflight } from './preflight/PlatformPreflight';

@@ -2,10 +2,10 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { Knex } from 'knex';
-import { createSqliteDatabase } from '../__testUtils__/database';
-import { actionContext, exampleStep } from '../__testUtils__/kubernetesCluster';
-import { component, FakeCatalog } from '../__testUtils__/fakeCatalog';
-import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
+import { createSqliteDatabase } from '@internal/platform-test-utils';
+import { actionContext, exampleStep } from '@internal/platform-test-utils';
+import { component, FakeCatalog } from '@internal/platform-test-utils';
+import { DatabaseRollbackJournal } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 import { createCatalogRegisterAction } from './catalogRegister';
 import { examples } from './catalogRegister.examples';
 

@@ -11,17 +11,17 @@ import { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'yaml';
-import { createSqliteDatabase } from '../__testUtils__/database';
-import { actionContext } from '../__testUtils__/kubernetesCluster';
+import { createSqliteDatabase } from '@internal/platform-test-utils';
+import { actionContext } from '@internal/platform-test-utils';
 import {
   component,
   FakeCatalog,
   registeredElsewhere,
-} from '../__testUtils__/fakeCatalog';
+} from '@internal/platform-test-utils';
 import { createCatalogLocationCompensator } from '../catalog/catalogLocationCompensator';
-import { DatabaseRollbackJournal } from '../rollback/DatabaseRollbackJournal';
-import { ResourceCompensatorRegistry } from '../rollback/ResourceCompensatorRegistry';
-import { RollbackEngine } from '../rollback/RollbackEngine';
+import { DatabaseRollbackJournal } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
+import { ResourceCompensatorRegistry } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
+import { RollbackEngine } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 import { createCatalogRegisterAction } from './catalogRegister';
 
 jest.setTimeout(20_000);

@@ -25,14 +25,14 @@ import {
   originOf,
   urlLocationRef,
 } from '../catalog/catalogLocationCompensator';
-import { rollbackInput } from '../kubernetes/inputs';
-import { readManifestFiles } from '../kubernetes/manifests';
+import { rollbackInput } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { readManifestFiles } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import {
   checkpointKeyForIntent,
   findStepEntry,
   RollbackJournal,
   StepIntent,
-} from '../rollback/types';
+} from '@internal/plugin-platform-node';
 import { examples } from './catalogRegister.examples';
 
 /** How long the action waits for the catalog to process, unless a template says otherwise. */

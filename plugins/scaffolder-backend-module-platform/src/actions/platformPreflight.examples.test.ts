@@ -9,14 +9,14 @@ import { LocalGithubApiServer, startGithubApiServer } from 'local-targets';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { exampleManifests } from './kubernetesApply.examples';
+import { exampleManifests } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { PlatformPreflight } from '../preflight/PlatformPreflight';
 import {
   actionContext,
   exampleStep,
   useTestCluster,
-} from '../__testUtils__/kubernetesCluster';
-import { inMemoryPermissionsRegistry } from '../__testUtils__/permissions';
+} from '@internal/platform-test-utils';
+import { inMemoryPermissionsRegistry } from '@internal/platform-test-utils';
 import { createPlatformPreflightAction } from './platformPreflight';
 import { examples } from './platformPreflight.examples';
 

@@ -1,5 +1,5 @@
 import { ResponseError, toError } from '@backstage/errors';
-import { errorForStatus } from '../lib/errorForStatus';
+import { errorForStatus } from '@internal/plugin-platform-node';
 
 /**
  * What a failed catalog call means, without the raw error: a

@@ -1,11 +1,14 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import { JournalEntry, TransientCompensationError } from '../rollback/types';
+import {
+  JournalEntry,
+  TransientCompensationError,
+} from '@internal/plugin-platform-node';
 import {
   component,
   FakeCatalog,
   registeredElsewhere,
-} from '../__testUtils__/fakeCatalog';
+} from '@internal/platform-test-utils';
 import {
   CatalogLocationFacts,
   createCatalogLocationCompensator,

@@ -10,7 +10,7 @@ import {
   JournalEntry,
   ResourceCompensator,
   TransientCompensationError,
-} from '../rollback/types';
+} from '@internal/plugin-platform-node';
 import { describeCatalogFailure } from './catalogFailure';
 
 /** The journal kind of a location registered by `platform:catalog:register`. */

@@ -26,25 +26,34 @@ import {
   describeGithubFailure,
   GithubRequestPolicy,
   isGithubStatus,
-} from '../github/client';
-import { assertOwnerLogin, checkRepositoryInput } from '../github/inputs';
-import { resolveQuota, selectCluster } from '../kubernetes/config';
-import { assertDeploymentPolicy } from '../kubernetes/deploymentPolicy';
-import { explained } from '../kubernetes/errors';
-import { toQuotaRequest } from '../kubernetes/inputs';
-import { checkManifests, readManifestFiles } from '../kubernetes/manifests';
+} from '@internal/plugin-scaffolder-backend-module-platform-github';
+import {
+  assertOwnerLogin,
+  checkRepositoryInput,
+} from '@internal/plugin-scaffolder-backend-module-platform-github';
+import {
+  resolveQuota,
+  selectCluster,
+} from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { assertDeploymentPolicy } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { explained } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { toQuotaRequest } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import {
+  checkManifests,
+  readManifestFiles,
+} from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import {
   assertAdoptable,
   toNamespaceResource,
-} from '../kubernetes/namespaceResources';
+} from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import {
   assertDns1123Label,
   isManagedByPlatform,
   LABEL_SERVICE,
   ownerLabelValue,
-} from '../kubernetes/ownership';
-import { PlatformKubernetes } from '../kubernetes/platformKubernetes';
-import { PlatformPermissions } from '../permissions/PlatformPermissions';
+} from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { PlatformKubernetes } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { PlatformPermissions } from '@internal/plugin-platform-node';
 
 /** A step the run will take, with the input it will get. */
 export interface PlannedStep {

@@ -1,0 +1,3 @@
+export { MASK, SecretScrubber } from './SecretScrubber';
+export { scrubbedAction, scrubbedActions } from './scrubbedAction';
+export { scrubbedLogger } from './scrubbedLogger';

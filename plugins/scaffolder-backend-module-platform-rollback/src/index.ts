@@ -1,0 +1,41 @@
+/**
+ * The platform's rollback for @backstage/plugin-scaffolder-backend: the
+ * journal, the engine that removes what a failed or cancelled run created,
+ * and the runs API.
+ *
+ * @packageDocumentation
+ */
+
+import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
+import { scaffolderModulePlatformRollback } from './module';
+import { platformRollbackServiceFactory } from './rollbackService';
+
+export { scaffolderModulePlatformRollback } from './module';
+export { platformRollbackServiceFactory } from './rollbackService';
+export { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
+export { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
+export { RollbackEngine } from './RollbackEngine';
+export { createRunsRouter } from './service/runsRouter';
+export type {
+  RollbackEngineOptions,
+  TaskLogWriter,
+  TaskStatusReader,
+  TaskSummary,
+} from './RollbackEngine';
+export {
+  ScaffolderApiTaskReader,
+  ScaffolderTaskEventLog,
+} from './scaffolderTasks';
+
+/**
+ * The rollback module together with the service the action modules record
+ * their resources through.
+ *
+ * @public
+ */
+export default createBackendFeatureLoader({
+  loader: () => [
+    scaffolderModulePlatformRollback,
+    platformRollbackServiceFactory,
+  ],
+});
