@@ -9,6 +9,8 @@ import {
  * The `@backstage/errors` class a remote API's HTTP status stands for, with
  * the message a user reads: a refusal of the input, of the caller, of a
  * missing or a taken thing; anything else (5xx, no answer) a plain error.
+ *
+ * @public
  */
 export function errorForStatus(
   status: number | undefined,

@@ -6,7 +6,11 @@ import {
 import { ResourceCompensator, RollbackJournal } from './rollback/types';
 import { SecretScrubber } from './secrets';
 
-/** The npm package whose module provides {@link platformRollbackServiceRef}. */
+/**
+ * The npm package whose module provides {@link platformRollbackServiceRef}.
+ *
+ * @public
+ */
 export const ROLLBACK_MODULE_PACKAGE =
   '@internal/plugin-scaffolder-backend-module-platform-rollback';
 

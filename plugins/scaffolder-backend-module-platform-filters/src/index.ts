@@ -1,5 +1,5 @@
 /**
- * The platform's template filters for @backstage/plugin-scaffolder-backend.
+ * The platform's template filters for `@backstage/plugin-scaffolder-backend`.
  *
  * @packageDocumentation
  */

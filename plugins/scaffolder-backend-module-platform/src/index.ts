@@ -1,12 +1,20 @@
 /**
- * The platform's golden-path module for @backstage/plugin-scaffolder-backend:
+ * The platform's golden-path module for `@backstage/plugin-scaffolder-backend`:
  * preflight, the name check and catalog registration with rollback.
  *
  * @packageDocumentation
  */
 
 export { scaffolderModulePlatform as default } from './module';
-export { createCatalogRegisterAction } from './actions/catalogRegister';
+export {
+  createCatalogRegisterAction,
+  type CatalogRegisterActionOptions,
+} from './actions/catalogRegister';
 export { createPlatformPreflightAction } from './actions/platformPreflight';
 export { createCatalogLocationCompensator } from './catalog/catalogLocationCompensator';
-export { PlatformPreflight } from './preflight/PlatformPreflight';
+export {
+  PlatformPreflight,
+  type PlannedStep,
+  type PreflightProblem,
+  type ServiceNameCheck,
+} from './preflight/PlatformPreflight';

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
  * the object came from that create. It is random, never derived from
  * anything public (a task id or URL, a name, a label), so nobody can stamp
  * another object with it in advance, and each attempt gets a new one.
+ *
+ * @public
  */
 export function createOwnershipNonce(): string {
   return randomBytes(16).toString('hex');

@@ -8,12 +8,18 @@ import {
  * A journal entry as the engine keeps it: the public record plus the private
  * facts a compensator needs to prove ownership (ids, uids, cluster names).
  * `data` never holds a secret.
+ *
+ * @public
  */
 export interface JournalEntry extends PlatformResource {
   data: JsonObject;
 }
 
-/** What an action records before a side effect. */
+/**
+ * What an action records before a side effect.
+ *
+ * @public
+ */
 export interface ResourceIntent {
   taskId: string;
   stepId: string;
@@ -31,6 +37,8 @@ export interface ResourceIntent {
  * only the new intent's data plus `data.attempt` counting the retries, so
  * an action can key its checkpoints by attempt instead of replaying the
  * cached result of a creation that was since undone.
+ *
+ * @public
  */
 export interface RollbackJournal {
   recordIntent(intent: ResourceIntent): Promise<JournalEntry>;
@@ -45,7 +53,11 @@ export interface RollbackJournal {
   listByTask(taskId: string): Promise<JournalEntry[]>;
 }
 
-/** States of an entry whose rollback is over: a retry creates it afresh. */
+/**
+ * States of an entry whose rollback is over: a retry creates it afresh.
+ *
+ * @public
+ */
 export const ROLLED_BACK_STATES: PlatformResourceState[] = [
   'rolled_back',
   'rollback_failed',
@@ -57,6 +69,8 @@ export const ROLLED_BACK_STATES: PlatformResourceState[] = [
  * of replaying the checkpoint of the attempt the rollback undid. Before the
  * retry records its intent the entry is still rolled back; after, it counts
  * the retry in `data.attempt`: both give the same key.
+ *
+ * @public
  */
 export function checkpointKeyFor(key: string, entry: JournalEntry): string {
   const rolledBack = ROLLED_BACK_STATES.includes(entry.state);
@@ -68,6 +82,8 @@ export function checkpointKeyFor(key: string, entry: JournalEntry): string {
  * `checkpointKeyFor` for a write whose intent is recorded inside the
  * checkpoint: the key follows the step's journal entry for `kind` and
  * `identity`, if it has one yet.
+ *
+ * @public
  */
 export async function checkpointKeyForIntent(
   journal: RollbackJournal,
@@ -78,7 +94,11 @@ export async function checkpointKeyForIntent(
   return entry ? checkpointKeyFor(key, entry) : key;
 }
 
-/** Which write of which step an entry records. */
+/**
+ * Which write of which step an entry records.
+ *
+ * @public
+ */
 export type StepIntent = Pick<
   ResourceIntent,
   'taskId' | 'stepId' | 'kind' | 'identity'
@@ -87,6 +107,8 @@ export type StepIntent = Pick<
 /**
  * The entry an earlier execution of the step recorded for this write (an
  * unclear outcome, task recovery, a retry), if there is one.
+ *
+ * @public
  */
 export async function findStepEntry(
   journal: RollbackJournal,
@@ -104,6 +126,8 @@ export async function findStepEntry(
  * Thrown by a compensator when the failure may pass (HTTP 5xx, a timeout, a
  * rate limit): the engine tries again with backoff until its time bound.
  * Any other error ends the attempt at once as `rollback_failed`.
+ *
+ * @public
  */
 export class TransientCompensationError extends Error {
   readonly name = 'TransientCompensationError';
@@ -119,6 +143,8 @@ export class TransientCompensationError extends Error {
 /**
  * What a compensation did: deleted what the run created, found it already
  * gone, or put back what a run changed (`restored`).
+ *
+ * @public
  */
 export type CompensationResult = 'deleted' | 'already_gone' | 'restored';
 
@@ -132,6 +158,8 @@ export type CompensationResult = 'deleted' | 'already_gone' | 'restored';
  * (`already_gone`) the entry is `rolled_back` as `deleted`; while it is still
  * under way after `maxWaitMs` (default: the engine's bound per resource),
  * `rollback_failed`, with `reason` saying what is still going on.
+ *
+ * @public
  */
 export class CompensationInProgress {
   readonly name = 'CompensationInProgress';
@@ -159,6 +187,8 @@ export class CompensationInProgress {
  * for the ownership marker before deleting anything. A change to something
  * the run did not create is undone by restoring what was there, and only
  * while nobody else changed it since.
+ *
+ * @public
  */
 export interface ResourceCompensator {
   kind: string;

@@ -13,7 +13,11 @@ import {
   toError,
 } from '@backstage/errors';
 
-/** What replaces a secret. */
+/**
+ * What replaces a secret.
+ *
+ * @public
+ */
 export const MASK = '***';
 
 /**
@@ -48,7 +52,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The @backstage/errors classes, so a scrubbed error keeps its HTTP meaning. */
+/** The `@backstage/errors` classes, so a scrubbed error keeps its HTTP meaning. */
 const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   InputError,
   AuthenticationError,
@@ -87,6 +91,8 @@ function configSecretEnumerator(
  * value added at runtime (the tokens credentials providers hand out), and
  * the shapes of common credentials, so a remote API that echoes a token back
  * in its error message does not carry it any further.
+ *
+ * @public
  */
 export class SecretScrubber {
   private readonly secrets = new Set<string>();
@@ -236,7 +242,7 @@ export class SecretScrubber {
   }
 
   /**
-   * A new error for what was thrown: the same name (and @backstage/errors
+   * A new error for what was thrown: the same name (and `@backstage/errors`
    * class), a scrubbed message, and nothing else. No cause, response or
    * request of an API client survives, and the stack is only
    * `Name: message`, since the task log shows stacks and frames name

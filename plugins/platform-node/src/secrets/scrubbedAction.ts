@@ -36,6 +36,8 @@ function scrubInPlace(error: unknown, scrubber: SecretScrubber): unknown {
  * them, an error thrown inside a checkpoint is scrubbed before it is stored
  * in the task state, and the handler's own error is replaced by a scrubbed
  * one of the same name, without cause, API response or stack frames.
+ *
+ * @public
  */
 export function scrubbedAction<TAction extends TemplateAction<any, any, any>>(
   action: TAction,
@@ -78,6 +80,8 @@ export function scrubbedAction<TAction extends TemplateAction<any, any, any>>(
  * An actions extension point that adds every action as a
  * {@link scrubbedAction}, so no action of this module reaches the
  * scaffolder unwrapped.
+ *
+ * @public
  */
 export function scrubbedActions(
   scaffolder: ScaffolderActionsExtensionPoint,

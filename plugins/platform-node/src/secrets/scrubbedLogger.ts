@@ -7,6 +7,8 @@ import { SecretScrubber } from './SecretScrubber';
  * on. The root logger masks config secrets in the backend log, but neither
  * the tokens handed out at runtime nor anything in the task log, which the
  * scaffolder's step logger fills with message and metadata alike.
+ *
+ * @public
  */
 export function scrubbedLogger(
   logger: LoggerService,

@@ -11,7 +11,11 @@ export function toEnvVar(value: unknown): string {
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
-/** The `env_var` template filter. */
+/**
+ * The `env_var` template filter.
+ *
+ * @public
+ */
 export const envVarFilter = createTemplateFilter({
   id: 'env_var',
   description:

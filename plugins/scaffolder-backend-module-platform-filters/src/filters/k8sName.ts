@@ -36,7 +36,11 @@ export function toK8sName(value: unknown): string {
   return `${head}-${hash}`;
 }
 
-/** The `k8s_name` template filter. */
+/**
+ * The `k8s_name` template filter.
+ *
+ * @public
+ */
 export const k8sNameFilter = createTemplateFilter({
   id: 'k8s_name',
   description:

@@ -45,7 +45,11 @@ export const DEFAULT_CATALOG_TIMEOUT_SECONDS = 60;
  */
 const PROCESSING_STATUS_TYPE = 'backstage.io/catalog-processing';
 
-/** @public */
+/**
+ * @public
+ *
+ * @public
+ */
 export interface CatalogRegisterActionOptions {
   catalog: CatalogService;
   /** For the module's own credentials, which read what the user may not see. */

@@ -55,7 +55,11 @@ import {
 import { PlatformKubernetes } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { PlatformPermissions } from '@internal/plugin-platform-node';
 
-/** A step the run will take, with the input it will get. */
+/**
+ * A step the run will take, with the input it will get.
+ *
+ * @public
+ */
 export interface PlannedStep {
   action: string;
   input?: JsonObject;
@@ -65,6 +69,8 @@ export interface PlannedStep {
  * Something that would make the run fail. `denied`: the user may not;
  * `taken`: a name exists already; `invalid`: the input is wrong;
  * `unchecked`: a system that must be asked did not answer.
+  *
+  * @public
  */
 export interface PreflightProblem {
   kind: 'denied' | 'taken' | 'invalid' | 'unchecked';
@@ -74,7 +80,11 @@ export interface PreflightProblem {
 /** One check; what it returns is of no interest, only whether it throws. */
 type Check = () => unknown;
 
-/** A service name, and whether each system has it free. */
+/**
+ * A service name, and whether each system has it free.
+ *
+ * @public
+ */
 export interface ServiceNameCheck {
   name: string;
   checks: Array<{
@@ -97,6 +107,8 @@ interface NamespacePlan {
  * create being free (in the catalog, on GitHub, on the cluster), every
  * namespace it writes into being the user's, its quotas within bounds and
  * its manifests within the deployment policy. It only reads.
+  *
+  * @public
  */
 export class PlatformPreflight {
   private readonly isActionAllowed;
