@@ -11,8 +11,9 @@ async function main() {
     [
       'LOCAL TARGETS (not real GitHub, not a real cluster):',
       `  GitHub REST API  ${targets.githubUrl}  (repositories live in memory)`,
+      `  Repository pages ${targets.githubUrl}/OWNER/REPO  (open in a browser)`,
       `  Kubernetes API   ${targets.kubernetes.url}  (objects live in memory)`,
-      `  Control API      ${targets.controlUrl}  (POST /kubernetes/fail-next or /github/fail-next to watch a rollback)`,
+      `  Control API      ${targets.controlUrl}/faults  (slow down or fail a step; see packages/local-targets/README.md)`,
       'Everything is lost when this process stops. Ctrl-C to stop.',
       '',
     ].join('\n'),

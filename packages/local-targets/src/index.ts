@@ -7,11 +7,13 @@
 export { startKubernetesApiServer } from './kubernetes/server';
 export * from './github';
 export type {
-  Delay,
-  FaultOptions,
   KubernetesApiServerOptions,
-  KubernetesApiServerSettings,
   LocalKubernetesApiServer,
   RecordedRequest,
 } from './kubernetes/server';
+export type { Delay, KubernetesApiServerSettings } from './kubernetes/cluster';
+export type { FaultOptions } from './kubernetes/faults';
+export type { KubernetesVerb } from './kubernetes/objects';
 export type { KubeObject } from './kubernetes/resources';
+export { FAULT_STEPS, InvalidFaultError } from './faults';
+export type { ArmedFault, FaultStep, FaultTarget } from './faults';

@@ -1,6 +1,7 @@
 import express from 'express';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { controlRouter } from './control';
 import { LocalGithubApiServer, startGithubApiServer } from './github';
 import {
   LocalKubernetesApiServer,
@@ -40,7 +41,7 @@ export interface RunningLocalTargets {
   /** `http://127.0.0.1:PORT` for `integrations.github[].apiBaseUrl`. */
   githubUrl: string;
   kubernetes: LocalKubernetesApiServer;
-  /** `http://127.0.0.1:PORT` of the control API (fault injection). */
+  /** `http://127.0.0.1:PORT` of the control API (faults, see README.md). */
   controlUrl: string;
   close(): Promise<void>;
 }
@@ -61,35 +62,6 @@ function closeServer(server: Server): Promise<void> {
 
 function urlOf(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/**
- * A loopback-only API to make the next requests to a target fail, so that a
- * browser test, or someone trying the platform, can watch a run fail and be
- * rolled back: `POST /kubernetes/fail-next` or `POST /github/fail-next` with
- * `{ "count": 1, ...the server's fault options }`.
- */
-function startControlServer(
-  targets: Pick<RunningLocalTargets, 'github' | 'kubernetes'>,
-  port: number,
-): Promise<Server> {
-  const app = express();
-  app.use(express.json());
-  app.post('/:target/fail-next', (req, res) => {
-    const { count, ...fault } = req.body ?? {};
-    const target = req.params.target;
-    if (target !== 'github' && target !== 'kubernetes') {
-      res.status(404).json({ message: `No target ${target}` });
-      return;
-    }
-    if (!Number.isInteger(count) || count < 1) {
-      res.status(400).json({ message: 'count must be a positive integer' });
-      return;
-    }
-    targets[target].failNext(count, fault);
-    res.status(204).end();
-  });
-  return listen(app, port);
 }
 
 /**
@@ -123,8 +95,10 @@ export async function startLocalTargets(options?: {
       namespaceDeletionDelayMs: kube.namespaceDeletionDelayMs,
     });
     started.push(kubernetes);
-    const controlServer = await startControlServer(
-      { github, kubernetes },
+    const controlApp = express();
+    controlApp.use(controlRouter({ github, kubernetes }));
+    const controlServer = await listen(
+      controlApp,
       options?.controlPort ?? control.port,
     );
     started.push({ close: () => closeServer(controlServer) });

@@ -1,10 +1,9 @@
 export { startGithubApiServer } from './server';
 export type {
   GithubApiServerOptions,
-  GithubFaultOptions,
-  GithubGitCommit,
   GithubRecordedRequest,
-  GithubRepo,
   GithubTokenGrant,
   LocalGithubApiServer,
 } from './server';
+export type { GithubFaultOptions } from './faults';
+export type { GithubGitCommit, GithubGitIdentity, GithubRepo } from './store';

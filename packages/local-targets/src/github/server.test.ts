@@ -1,4 +1,5 @@
 import { LocalGithubApiServer, startGithubApiServer } from './server';
+import { callGithubApi } from './testRequest';
 
 describe('startGithubApiServer', () => {
   let server: LocalGithubApiServer;
@@ -16,27 +17,8 @@ describe('startGithubApiServer', () => {
 
   afterEach(() => server.close());
 
-  async function call(
-    method: string,
-    path: string,
-    body?: object,
-    token = 'admin',
-  ) {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `token ${token}`,
-        'content-type': 'application/json',
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: text ? JSON.parse(text) : undefined,
-    };
-  }
+  const call = (method: string, path: string, body?: object, token?: string) =>
+    callGithubApi(server, { method, path, body, token });
 
   it('rejects unknown tokens with GitHub’s 401 body', async () => {
     const res = await call('GET', '/user', undefined, 'nope');

@@ -10,6 +10,8 @@ export async function callKubernetesApi(
     body?: unknown;
     contentType?: string;
     token?: string | null;
+    /** Gives up on the answer, as a cancelled client does. */
+    signal?: AbortSignal;
   },
 ): Promise<{ status: number; body: any }> {
   let payload: string | undefined;
@@ -34,6 +36,7 @@ export async function callKubernetesApi(
         method: options.method,
         headers,
         ca: Buffer.from(server.caData, 'base64').toString(),
+        signal: options.signal,
       },
       res => {
         let text = '';

@@ -1,0 +1,152 @@
+import { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Cluster, now, Stored } from './cluster';
+import { controlledObjects, rollOut } from './deployments';
+import { clone, renderManagedFields } from './fieldOwnership';
+import { initializeNamespace } from './namespaces';
+import { quotaStatus } from './quotas';
+import {
+  apiVersionOf,
+  findResourceType,
+  KubeObject,
+  ResourceType,
+} from './resources';
+import { defaultService } from './services';
+
+/** What an API path names: a resource type, maybe a namespace, maybe one object. */
+export interface ResourcePath {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+}
+
+export const RESOURCE_PATH = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/(.+)$/;
+
+/** The resource a path names, or undefined when the server serves none there. */
+export function parseResourcePath(path: string): ResourcePath | undefined {
+  const match = RESOURCE_PATH.exec(path);
+  if (!match) {
+    return undefined;
+  }
+  const [group, version] =
+    match[1] === 'api/v1' ? ['', 'v1'] : match[1].split('/').slice(1);
+  let segments = match[2].split('/');
+  let namespace: string | undefined;
+  if (segments[0] === 'namespaces' && segments.length >= 3) {
+    namespace = segments[1];
+    segments = segments.slice(2);
+  }
+  const type = findResourceType(group, version, segments[0]);
+  if (!type || segments.length > 2 || (namespace && !type.namespaced)) {
+    return undefined;
+  }
+  return { type, namespace, name: segments[1] };
+}
+
+/** Whether a request could change state: not a read, not a dry run. */
+export function isWrite(req: Request): boolean {
+  return req.method !== 'GET' && req.query.dryRun === undefined;
+}
+
+/** The verbs of Kubernetes RBAC that this server serves. */
+export const VERBS = [
+  'get',
+  'list',
+  'create',
+  'update',
+  'patch',
+  'delete',
+] as const;
+
+export type KubernetesVerb = (typeof VERBS)[number];
+
+/** The RBAC verb of a request, as an authorizer names it. */
+export function verbOf(
+  method: string,
+  name: string | undefined,
+): KubernetesVerb | undefined {
+  switch (method) {
+    case 'GET':
+      return name === undefined ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return undefined;
+  }
+}
+
+/** Objects of a type as the API lists them: the derived ones, then the stored. */
+export function listIn(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace?: string,
+): Stored[] {
+  return [
+    ...controlledObjects(cluster, type, namespace),
+    ...cluster.storedIn(type, namespace),
+  ];
+}
+
+export function render(type: ResourceType, stored: Stored): KubeObject {
+  const object = clone(stored.object);
+  object.metadata.managedFields = renderManagedFields(
+    stored.managers,
+    apiVersionOf(type),
+  );
+  return object;
+}
+
+/** What the server adds to a new object. */
+export function initialize(
+  type: ResourceType,
+  object: KubeObject,
+  namespace?: string,
+): void {
+  object.apiVersion = apiVersionOf(type);
+  object.kind = type.kind;
+  object.metadata.uid = randomUUID();
+  object.metadata.creationTimestamp = now();
+  if (type.namespaced) {
+    object.metadata.namespace = namespace;
+  }
+  if (type.kind === 'Namespace') {
+    initializeNamespace(object);
+  }
+}
+
+/**
+ * What the server and its controllers make of a written object, after its
+ * field owners are known, so that none of them owns what the server set:
+ * a Deployment's generation and rollout, a quota's status, a Service's
+ * defaults.
+ */
+export function reconcile(
+  cluster: Cluster,
+  type: ResourceType,
+  stored: Stored,
+  previous?: Stored,
+): void {
+  const object = stored.object;
+  if (type.kind === 'Deployment') {
+    const specChanged =
+      !previous ||
+      JSON.stringify(previous.object.spec) !== JSON.stringify(object.spec);
+    object.metadata.generation =
+      Number(previous?.object.metadata.generation ?? 0) + (specChanged ? 1 : 0);
+    if (specChanged) {
+      rollOut(cluster, stored);
+    }
+  }
+  if (type.kind === 'ResourceQuota') {
+    object.status = quotaStatus(object);
+  }
+  if (type.kind === 'Service') {
+    defaultService(cluster, object, previous?.object);
+  }
+}
