@@ -1,5 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { parseTypedDependencies, readTypedDependencies } from './dependencies';
+import {
+  parseTypedDependencies,
+  readTypedDependencies,
+  supportsTypedDependencies,
+} from './dependencies';
 
 function component(spec: Record<string, unknown>, namespace?: string): Entity {
   return {
@@ -99,36 +103,42 @@ describe('parseTypedDependencies', () => {
       'a target without a kind',
       [{ target: 'payments', type: 'runtime' }],
       'spec.dependencies[0] of component:default/checkout has the target "payments", which is not an entity ref with a kind such as component:payments',
+      ['spec', 'dependencies', 0, 'target'],
     ],
     [
       'a missing target',
       [{ type: 'runtime' }],
       'spec.dependencies[0] of component:default/checkout has the target undefined, which is not an entity ref with a kind such as component:payments',
+      ['spec', 'dependencies', 0, 'target'],
     ],
     [
       'an unknown type',
       [{ target: 'component:payments', type: 'network' }],
       'spec.dependencies[0] of component:default/checkout has the type "network"; allowed types are runtime, build, data',
+      ['spec', 'dependencies', 0, 'type'],
     ],
     [
       'a non-boolean critical',
       [{ target: 'component:payments', critical: 'yes' }],
       'spec.dependencies[0] of component:default/checkout has critical set to "yes"; allowed values are true and false',
+      ['spec', 'dependencies', 0, 'critical'],
     ],
     [
       'a misspelt key',
       [{ target: 'component:payments', critcal: true }],
       'spec.dependencies[0] of component:default/checkout has the unknown key "critcal"; allowed keys are target, type, critical',
+      ['spec', 'dependencies', 0, 'critcal'],
     ],
     [
       'an item that is not an object',
       ['component:payments'],
       'spec.dependencies[0] of component:default/checkout must be an object with target, type and critical, got "component:payments"',
+      ['spec', 'dependencies', 0],
     ],
-  ])('reports %s', (_case, dependencies, problem) => {
+  ])('reports %s', (_case, dependencies, message, path) => {
     expect(parseTypedDependencies(component({ dependencies }))).toEqual({
       dependencies: [],
-      problems: [problem],
+      problems: [{ message, path }],
     });
   });
 
@@ -155,7 +165,11 @@ describe('parseTypedDependencies', () => {
         },
       ],
       problems: [
-        'spec.dependencies[1] of component:default/checkout declares the runtime dependency on component:default/payments a second time',
+        {
+          message:
+            'spec.dependencies[1] of component:default/checkout declares the runtime dependency on component:default/payments a second time',
+          path: ['spec', 'dependencies', 1],
+        },
       ],
     });
   });
@@ -165,7 +179,11 @@ describe('parseTypedDependencies', () => {
       parseTypedDependencies(component({ dependencies: 'component:payments' }))
         .problems,
     ).toEqual([
-      'spec.dependencies of component:default/checkout must be a list of { target, type, critical } items, got "component:payments"',
+      {
+        message:
+          'spec.dependencies of component:default/checkout must be a list of { target, type, critical } items, got "component:payments"',
+        path: ['spec', 'dependencies'],
+      },
     ]);
   });
 
@@ -183,5 +201,38 @@ describe('parseTypedDependencies', () => {
       { target: 'resource:default/orders-db', type: 'data', critical: true },
     ]);
     expect(parsed.problems).toHaveLength(1);
+  });
+
+  it('takes time linear in the number of dependencies', () => {
+    // Issue #16: finding duplicates by scanning the list made 20,000
+    // dependencies take 2 s, and 200,000 would take minutes.
+    const count = 100_000;
+    const entity = component({
+      dependencies: Array.from({ length: count }, (_, i) => ({
+        target: `component:service-${i}`,
+        type: 'runtime',
+      })),
+      dependsOn: Array.from({ length: count }, (_, i) => `resource:db-${i}`),
+    });
+
+    const started = performance.now();
+    const parsed = parseTypedDependencies(entity);
+    const elapsed = performance.now() - started;
+
+    expect(parsed.dependencies).toHaveLength(2 * count);
+    expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe('supportsTypedDependencies', () => {
+  it.each([
+    ['Component', true],
+    ['Resource', true],
+    ['API', false],
+    ['System', false],
+  ])('for a %s answers %s', (kind, expected) => {
+    expect(supportsTypedDependencies({ ...component({}), kind })).toBe(
+      expected,
+    );
   });
 });

@@ -55,9 +55,12 @@ describe('parseOwnership', () => {
     expect(parseOwnership(entity)).toEqual({
       ownership: { repositoryUrl: 'https://git.example.com/org/payments' },
       problems: [
-        `Annotation platform.internal/docs-url of component:default/payments is ${JSON.stringify(
-          value,
-        )}, which is not an absolute http or https URL`,
+        {
+          message: `Annotation platform.internal/docs-url of component:default/payments is ${JSON.stringify(
+            value,
+          )}, which is not an absolute http or https URL`,
+          path: ['metadata', 'annotations', 'platform.internal/docs-url'],
+        },
       ],
     });
     expect(readOwnership(entity)).toEqual({

@@ -1,4 +1,5 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { EntityProblem } from './problems';
 
 /**
  * Annotations that carry ownership data beside `spec.owner`. Each value must
@@ -58,7 +59,7 @@ export const OWNERSHIP_ANNOTATIONS = [
  */
 export interface ParsedOwnership {
   ownership: Ownership;
-  problems: string[];
+  problems: EntityProblem[];
 }
 
 // Only http(s): the frontend renders these as links, and a javascript: or
@@ -77,7 +78,7 @@ function isWebUrl(value: string): boolean {
 export function parseOwnership(entity: Entity): ParsedOwnership {
   const annotations = entity.metadata.annotations ?? {};
   const ownership: Ownership = {};
-  const problems: string[] = [];
+  const problems: EntityProblem[] = [];
   for (const { annotation, field } of OWNERSHIP_ANNOTATIONS) {
     const value = annotations[annotation];
     if (value === undefined) {
@@ -86,13 +87,14 @@ export function parseOwnership(entity: Entity): ParsedOwnership {
     if (isWebUrl(value)) {
       ownership[field] = value;
     } else {
-      problems.push(
-        `Annotation ${annotation} of ${stringifyEntityRef(
+      problems.push({
+        message: `Annotation ${annotation} of ${stringifyEntityRef(
           entity,
         )} is ${JSON.stringify(
           value,
         )}, which is not an absolute http or https URL`,
-      );
+        path: ['metadata', 'annotations', annotation],
+      });
     }
   }
   return { ownership, problems };

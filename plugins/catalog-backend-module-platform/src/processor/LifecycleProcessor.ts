@@ -1,4 +1,4 @@
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
@@ -6,7 +6,11 @@ import {
   CatalogProcessorEmit,
   processingResult,
 } from '@backstage/plugin-catalog-node';
-import { DEFAULT_LIFECYCLES } from '@internal/plugin-platform-common';
+import {
+  checkLifecycle,
+  DEFAULT_LIFECYCLES,
+  lifecycleListProblem,
+} from '@internal/plugin-platform-common';
 import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 const CONFIG_KEY = 'platform.catalog.lifecycles';
@@ -22,18 +26,9 @@ export function readLifecycles(config: Config): string[] {
   if (configured === undefined) {
     return [...DEFAULT_LIFECYCLES];
   }
-  if (configured.length === 0) {
-    throw new InputError(`${CONFIG_KEY} must name at least one lifecycle`);
-  }
-  for (const [index, lifecycle] of configured.entries()) {
-    if (lifecycle.trim() === '') {
-      throw new InputError(`${CONFIG_KEY}[${index}] must not be empty`);
-    }
-    if (configured.indexOf(lifecycle) !== index) {
-      throw new InputError(
-        `${CONFIG_KEY} lists the lifecycle "${lifecycle}" more than once`,
-      );
-    }
+  const problem = lifecycleListProblem(configured, CONFIG_KEY);
+  if (problem) {
+    throw new InputError(problem);
   }
   return configured;
 }
@@ -50,12 +45,10 @@ export class LifecycleProcessor extends SynchronousEntityProcessor {
   }
 
   private readonly lifecycles: ReadonlySet<string>;
-  private readonly allowed: string;
 
   constructor(options: { lifecycles: string[] }) {
     super();
     this.lifecycles = new Set(options.lifecycles);
-    this.allowed = options.lifecycles.join(', ');
   }
 
   getProcessorName(): string {
@@ -67,25 +60,8 @@ export class LifecycleProcessor extends SynchronousEntityProcessor {
     location: LocationSpec,
     emit: CatalogProcessorEmit,
   ): Entity {
-    const lifecycle = entity.spec?.lifecycle;
-    // The stock model requires a lifecycle on Components and APIs only, so on
-    // a Resource it is checked when present.
-    const checked =
-      entity.kind === 'Component' ||
-      entity.kind === 'API' ||
-      (entity.kind === 'Resource' && lifecycle !== undefined);
-    if (
-      checked &&
-      (typeof lifecycle !== 'string' || !this.lifecycles.has(lifecycle))
-    ) {
-      emit(
-        processingResult.inputError(
-          location,
-          `${stringifyEntityRef(entity)} has the lifecycle ${JSON.stringify(
-            lifecycle,
-          )}, which is not one of the configured lifecycles: ${this.allowed}`,
-        ),
-      );
+    for (const problem of checkLifecycle(entity, this.lifecycles)) {
+      emit(processingResult.inputError(location, problem.message));
     }
     return entity;
   }

@@ -29,7 +29,7 @@ export class OwnershipProcessor extends SynchronousEntityProcessor {
   ): Entity {
     const { ownership, problems } = parseOwnership(entity);
     for (const problem of problems) {
-      emit(processingResult.inputError(location, problem));
+      emit(processingResult.inputError(location, problem.message));
     }
 
     const links = entity.metadata.links ?? [];

@@ -10,7 +10,10 @@ import {
   CatalogProcessorEmit,
   processingResult,
 } from '@backstage/plugin-catalog-node';
-import { parseTypedDependencies } from '@internal/plugin-platform-common';
+import {
+  parseTypedDependencies,
+  supportsTypedDependencies,
+} from '@internal/plugin-platform-common';
 import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 /**
@@ -33,13 +36,12 @@ export class TypedDependencyProcessor extends SynchronousEntityProcessor {
     location: LocationSpec,
     emit: CatalogProcessorEmit,
   ): Entity {
-    // These are the kinds that have dependsOn in the stock model.
-    if (entity.kind !== 'Component' && entity.kind !== 'Resource') {
+    if (!supportsTypedDependencies(entity)) {
       return entity;
     }
     const { dependencies, problems } = parseTypedDependencies(entity);
     for (const problem of problems) {
-      emit(processingResult.inputError(location, problem));
+      emit(processingResult.inputError(location, problem.message));
     }
     if (dependencies.length === 0) {
       return entity;

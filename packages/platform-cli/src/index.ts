@@ -1,0 +1,9 @@
+/**
+ * The platform command line.
+ *
+ * @packageDocumentation
+ */
+
+import { run } from './program';
+
+run(process.argv);
