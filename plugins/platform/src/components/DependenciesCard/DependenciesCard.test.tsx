@@ -4,6 +4,12 @@ import { screen, within } from '@testing-library/react';
 import { dependenciesCard } from '../../plugin';
 import { shopEntities, testEntity } from '../../__testUtils__/entities';
 import { renderEntityCard } from '../../__testUtils__/renderEntityCard';
+import {
+  findDependencyGraphPicture,
+  mockSvgMeasurement,
+} from './__testUtils__/dependencyGraphPicture';
+
+mockSvgMeasurement();
 
 function renderCard(options: {
   entity: Entity;
@@ -47,10 +53,60 @@ describe('DependenciesCard', () => {
     expect(screen.getByTestId('blast-radius')).toHaveTextContent(
       'Blast radius: 1 service',
     );
-    expect(
-      screen.getByRole('img', { name: /Dependency graph of Payments/ }),
-    ).toBeInTheDocument();
     expect(screen.queryByTestId('dependency-warning')).not.toBeInTheDocument();
+  });
+
+  it('draws the service between its dependents and its dependencies, critical edges marked', async () => {
+    renderCard({
+      entity: shopEntity('payments'),
+      catalogApi: catalogApiMock({ entities: shopEntities() }),
+    });
+
+    const graph = await findDependencyGraphPicture(
+      /^Dependency graph of Payments: 1 dependent, 2 dependencies$/,
+    );
+    for (const title of [
+      'Payments',
+      'Checkout',
+      'Orders database',
+      'CI toolkit',
+    ]) {
+      expect(within(graph).getByText(title)).toBeInTheDocument();
+    }
+    expect(within(graph).getByText('runtime, critical')).toBeInTheDocument();
+    expect(within(graph).getByText('data, critical')).toBeInTheDocument();
+    expect(within(graph).getByText('build')).toBeInTheDocument();
+    expect(
+      within(graph).queryByText('not in the catalog'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('draws six dependencies and counts the others, which the table lists', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const dependencies = names.map(name =>
+      testEntity({ name: `lib-${name}`, title: `Library ${name}` }),
+    );
+    const entity = testEntity({
+      name: 'hub',
+      title: 'Hub',
+      dependencies: dependencies.map(d => ({
+        target: `component:default/${d.metadata.name}`,
+        type: 'runtime',
+        critical: false,
+      })),
+    });
+    renderCard({
+      entity,
+      catalogApi: catalogApiMock({ entities: [entity, ...dependencies] }),
+    });
+
+    const graph = await findDependencyGraphPicture(/^Dependency graph of Hub/);
+    expect(within(graph).getByText('Library f')).toBeInTheDocument();
+    expect(within(graph).queryByText('Library g')).not.toBeInTheDocument();
+    expect(within(graph).getByText('+2 more')).toBeInTheDocument();
+    const table = screen.getByRole('table', { name: 'Dependencies' });
+    expect(within(table).getByText('Library g')).toBeInTheDocument();
+    expect(within(table).getByText('Library h')).toBeInTheDocument();
   });
 
   it('counts transitive critical dependents in the blast radius', async () => {
@@ -84,10 +140,16 @@ describe('DependenciesCard', () => {
       dependsOn: ['component:default/ghost'],
     });
     renderCard({ entity, catalogApi: catalogApiMock({ entities: [entity] }) });
-    expect(await screen.findByTestId('dependency-warning')).toHaveTextContent(
+    const graph = await findDependencyGraphPicture(
+      /^Dependency graph of Orphaned/,
+    );
+    expect(screen.getByTestId('dependency-warning')).toHaveTextContent(
       'Orphaned depends on component:default/ghost, which is not in the catalog.',
     );
-    expect(screen.getByText('not in the catalog')).toBeInTheDocument();
+    const table = screen.getByRole('table', { name: 'Dependencies' });
+    expect(within(table).getByText('not in the catalog')).toBeInTheDocument();
+    const marker = within(graph).getByText('not in the catalog');
+    expect(marker.closest('g')).toHaveTextContent('component:default/g…');
   });
 
   it('says so when the entity has no dependencies and no dependents', async () => {

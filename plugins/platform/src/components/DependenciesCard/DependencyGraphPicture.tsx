@@ -1,5 +1,10 @@
+import {
+  DependencyGraph,
+  DependencyGraphTypes,
+} from '@backstage/core-components';
 import { useTheme } from '@material-ui/core/styles';
-import { DependencyRow } from '../../lib/dependencyGraph';
+import { useMemo } from 'react';
+import { DependencyRow, refKey } from '../../lib/dependencyGraph';
 
 /** @public */
 export interface DependencyGraphPictureProps {
@@ -11,203 +16,284 @@ export interface DependencyGraphPictureProps {
 // A card is narrow: past this many neighbours per side the picture would be
 // unreadable, and the tables below list everything anyway.
 const MAX_PER_SIDE = 6;
-const WIDTH = 720;
 const NODE_WIDTH = 150;
 const NODE_HEIGHT = 28;
-const ROW_HEIGHT = 40;
-const LEFT_X = 0;
-const CENTER_X = (WIDTH - NODE_WIDTH) / 2;
-const RIGHT_X = WIDTH - NODE_WIDTH;
+// A ref the catalog does not know takes a second line that says so.
+const MISSING_NODE_HEIGHT = 40;
+const ENTITY_ID = 'entity';
 
-interface PlacedNode {
-  key: string;
-  label: string;
-  y: number;
+type PictureNode = DependencyGraphTypes.DependencyNode<
+  | { kind: 'entity'; label: string }
+  | {
+      kind: 'neighbour';
+      label: string;
+      ref: string;
+      critical: boolean;
+      missing: boolean;
+    }
+  | { kind: 'more'; label: string; hint: string }
+>;
+
+interface Link {
+  type: string;
   critical: boolean;
-  missing: boolean;
-  edgeLabel: string;
 }
 
-function place(rows: DependencyRow[], height: number): PlacedNode[] {
-  const shown = rows.slice(0, MAX_PER_SIDE).map(row => ({
-    key: `${row.ref} ${row.type}`,
-    label: row.node?.title ?? row.ref,
-    critical: row.critical,
-    missing: !row.node,
-    edgeLabel: row.type,
-  }));
-  const hidden = rows.length - shown.length;
-  const all =
-    hidden > 0
-      ? [
-          ...shown,
-          {
-            key: 'more',
-            label: `+${hidden} more`,
-            critical: false,
-            missing: false,
-            edgeLabel: '',
-          },
-        ]
-      : shown;
-  const top = (height - all.length * ROW_HEIGHT) / 2;
-  return all.map((node, i) => ({
-    ...node,
-    y: top + i * ROW_HEIGHT + (ROW_HEIGHT - NODE_HEIGHT) / 2,
-  }));
-}
+type PictureEdge = DependencyGraphTypes.DependencyEdge<{ links: Link[] }>;
+
+type Side = 'dependency' | 'dependent';
 
 function truncate(text: string): string {
   return text.length > 20 ? `${text.slice(0, 19)}…` : text;
 }
 
+function linkText(link: Link): string {
+  return link.critical ? `${link.type}, critical` : link.type;
+}
+
 /**
- * Who depends on the entity (left), the entity (middle) and what it depends
- * on (right). Critical edges are solid and red, others dashed; a dashed box
- * is a ref the catalog does not know.
+ * One node per neighbour on one side of the entity, with one edge that
+ * carries every way the two are linked (the layout draws a single edge per
+ * pair of nodes), and a "+N more" node past the cap.
  */
-export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
+function placeSide(rows: DependencyRow[], side: Side) {
+  const neighbours = new Map<string, { row: DependencyRow; links: Link[] }>();
+  for (const row of rows) {
+    const key = refKey(row.ref);
+    const link = { type: row.type, critical: row.critical };
+    const existing = neighbours.get(key);
+    if (existing) {
+      existing.links.push(link);
+    } else {
+      neighbours.set(key, { row, links: [link] });
+    }
+  }
+
+  // Node ids carry the side, so an entity that is both a dependency and a
+  // dependent (a cycle) is drawn on both sides, as the tables list it.
+  const connect = (id: string, links: Link[]): PictureEdge => {
+    const label = links.map(linkText).join(' / ') || undefined;
+    return side === 'dependency'
+      ? { from: ENTITY_ID, to: id, label, links }
+      : { from: id, to: ENTITY_ID, label, links };
+  };
+
+  const nodes: PictureNode[] = [];
+  const edges: PictureEdge[] = [];
+  for (const [key, { row, links }] of [...neighbours].slice(0, MAX_PER_SIDE)) {
+    const id = `${side}:${key}`;
+    nodes.push({
+      id,
+      kind: 'neighbour',
+      label: row.node?.title ?? row.ref,
+      ref: row.ref,
+      critical: links.some(link => link.critical),
+      missing: !row.node,
+    });
+    edges.push(connect(id, links));
+  }
+  const hidden = neighbours.size - nodes.length;
+  if (hidden > 0) {
+    const id = `${side}:more`;
+    nodes.push({
+      id,
+      kind: 'more',
+      label: `+${hidden} more`,
+      hint: `${hidden} more ${
+        side === 'dependency' ? 'dependencies' : 'dependents'
+      }: see the table below`,
+    });
+    edges.push(connect(id, []));
+  }
+  return { nodes, edges, count: neighbours.size };
+}
+
+function NodeView(props: { node: PictureNode }) {
+  const { node } = props;
   const theme = useTheme();
-  const { entityTitle, dependencies, dependents } = props;
-  const rows = Math.max(
-    1,
-    Math.min(dependencies.length, MAX_PER_SIDE + 1),
-    Math.min(dependents.length, MAX_PER_SIDE + 1),
-  );
-  const height = rows * ROW_HEIGHT;
-  const centerY = (height - NODE_HEIGHT) / 2;
-  const left = place(dependents, height);
-  const right = place(dependencies, height);
-
-  // Labels sit near the outer node, where the edges have spread apart;
-  // `labelAt` is the fraction of the way from `from` to `to`.
-  const edge = (
-    node: PlacedNode,
-    from: { x: number; y: number },
-    to: { x: number; y: number },
-    labelAt: number,
-  ) => (
-    <g key={`edge-${from.x}-${node.key}`}>
-      <line
-        x1={from.x}
-        y1={from.y}
-        x2={to.x}
-        y2={to.y}
-        stroke={
-          node.critical ? theme.palette.error.main : theme.palette.text.hint
-        }
-        strokeWidth={node.critical ? 2.5 : 1.5}
-        strokeDasharray={node.critical ? undefined : '5 4'}
-        markerEnd={`url(#platform-dependency-arrow-${
-          node.critical ? 'critical' : 'plain'
-        })`}
-      />
-      {node.edgeLabel && (
+  if (node.kind === 'entity') {
+    return (
+      <g>
+        <rect
+          width={NODE_WIDTH}
+          height={NODE_HEIGHT}
+          rx={4}
+          fill={theme.palette.primary.main}
+        />
         <text
-          x={from.x + (to.x - from.x) * labelAt}
-          y={from.y + (to.y - from.y) * labelAt - 4}
+          x={NODE_WIDTH / 2}
+          y={NODE_HEIGHT / 2 + 4}
           textAnchor="middle"
-          fontSize={10}
-          fill={theme.palette.text.secondary}
-          // A halo in the card colour keeps the label readable over the lines.
-          stroke={theme.palette.background.paper}
-          strokeWidth={3}
-          paintOrder="stroke"
+          fontSize={12}
+          fontWeight="bold"
+          fill={theme.palette.primary.contrastText}
         >
-          {node.critical ? `${node.edgeLabel}, critical` : node.edgeLabel}
+          {truncate(node.label)}
         </text>
-      )}
-    </g>
-  );
-
-  const box = (node: PlacedNode, x: number) => (
-    <g key={`node-${x}-${node.key}`}>
+      </g>
+    );
+  }
+  if (node.kind === 'more') {
+    return (
+      <g>
+        <title>{node.hint}</title>
+        <rect
+          x={1}
+          y={1}
+          width={NODE_WIDTH - 2}
+          height={NODE_HEIGHT - 2}
+          rx={4}
+          fill={theme.palette.background.default}
+          stroke={theme.palette.divider}
+        />
+        <text
+          x={NODE_WIDTH / 2}
+          y={NODE_HEIGHT / 2 + 4}
+          textAnchor="middle"
+          fontSize={12}
+          fontStyle="italic"
+          fill={theme.palette.text.secondary}
+        >
+          {node.label}
+        </text>
+      </g>
+    );
+  }
+  const height = node.missing ? MISSING_NODE_HEIGHT : NODE_HEIGHT;
+  return (
+    <g>
+      <title>{node.ref}</title>
       <rect
-        x={x + 1}
-        y={node.y}
+        x={1}
+        y={1}
         width={NODE_WIDTH - 2}
-        height={NODE_HEIGHT}
+        height={height - 2}
         rx={4}
         fill={theme.palette.background.paper}
-        stroke={theme.palette.text.secondary}
+        // A critical neighbour is outlined in the error colour, as its edge
+        // label is, since the layout draws every edge alike.
+        stroke={
+          node.critical
+            ? theme.palette.error.main
+            : theme.palette.text.secondary
+        }
+        strokeWidth={node.critical ? 2 : 1}
         strokeDasharray={node.missing ? '4 3' : undefined}
       />
       <text
-        x={x + NODE_WIDTH / 2}
-        y={node.y + NODE_HEIGHT / 2 + 4}
+        x={NODE_WIDTH / 2}
+        y={NODE_HEIGHT / 2 + 4}
         textAnchor="middle"
         fontSize={12}
         fill={theme.palette.text.primary}
       >
         {truncate(node.label)}
       </text>
+      {node.missing && (
+        <text
+          x={NODE_WIDTH / 2}
+          y={NODE_HEIGHT + 5}
+          textAnchor="middle"
+          fontSize={10}
+          fill={theme.palette.error.main}
+        >
+          not in the catalog
+        </text>
+      )}
     </g>
   );
+}
 
-  const centerMiddle = centerY + NODE_HEIGHT / 2;
+function LabelView(props: { edge: PictureEdge }) {
+  const theme = useTheme();
   return (
-    <svg
-      role="img"
-      aria-label={`Dependency graph of ${entityTitle}: ${dependents.length} dependents, ${dependencies.length} dependencies`}
-      viewBox={`0 0 ${WIDTH} ${height}`}
-      width="100%"
-      style={{ maxWidth: WIDTH }}
+    <text
+      y={-3}
+      textAnchor="middle"
+      fontSize={10}
+      // A halo in the card colour keeps the label readable over the lines.
+      stroke={theme.palette.background.paper}
+      strokeWidth={3}
+      paintOrder="stroke"
     >
-      <defs>
-        {[
-          ['critical', theme.palette.error.main],
-          ['plain', theme.palette.text.hint],
-        ].map(([id, color]) => (
-          <marker
-            key={id}
-            id={`platform-dependency-arrow-${id}`}
-            viewBox="0 0 10 10"
-            refX="10"
-            refY="5"
-            markerWidth="6"
-            markerHeight="6"
-            orient="auto-start-reverse"
-          >
-            <path d="M 0 0 L 10 5 L 0 10 z" fill={color} />
-          </marker>
-        ))}
-      </defs>
-      {left.map(node =>
-        edge(
-          node,
-          { x: LEFT_X + NODE_WIDTH, y: node.y + NODE_HEIGHT / 2 },
-          { x: CENTER_X, y: centerMiddle },
-          0.35,
-        ),
-      )}
-      {right.map(node =>
-        edge(
-          node,
-          { x: CENTER_X + NODE_WIDTH, y: centerMiddle },
-          { x: RIGHT_X, y: node.y + NODE_HEIGHT / 2 },
-          0.65,
-        ),
-      )}
-      {left.map(node => box(node, LEFT_X))}
-      {right.map(node => box(node, RIGHT_X))}
-      <rect
-        x={CENTER_X}
-        y={centerY}
-        width={NODE_WIDTH}
-        height={NODE_HEIGHT}
-        rx={4}
-        fill={theme.palette.primary.main}
-      />
-      <text
-        x={CENTER_X + NODE_WIDTH / 2}
-        y={centerY + NODE_HEIGHT / 2 + 4}
-        textAnchor="middle"
-        fontSize={12}
-        fontWeight="bold"
-        fill={theme.palette.primary.contrastText}
-      >
-        {truncate(entityTitle)}
-      </text>
-    </svg>
+      {props.edge.links.map((link, i) => (
+        <tspan
+          key={`${link.type} ${i}`}
+          fill={
+            link.critical
+              ? theme.palette.error.main
+              : theme.palette.text.secondary
+          }
+          fontWeight={link.critical ? 'bold' : undefined}
+        >
+          {i > 0 ? ` / ${linkText(link)}` : linkText(link)}
+        </tspan>
+      ))}
+    </text>
+  );
+}
+
+function renderNode(props: DependencyGraphTypes.RenderNodeProps<PictureNode>) {
+  return <NodeView node={props.node} />;
+}
+
+function renderLabel(
+  props: DependencyGraphTypes.RenderLabelProps<PictureEdge>,
+) {
+  return <LabelView edge={props.edge} />;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Who depends on the entity (left), the entity (middle) and what it depends
+ * on (right), laid out by core-components' `DependencyGraph`. Edge labels
+ * name the dependency types; critical ones, and the neighbours they link,
+ * are drawn in the error colour. A dashed box is a ref the catalog does not
+ * know.
+ */
+export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
+  const { entityTitle, dependencies, dependents } = props;
+  const graph = useMemo(() => {
+    const left = placeSide(dependents, 'dependent');
+    const right = placeSide(dependencies, 'dependency');
+    const entity: PictureNode = {
+      id: ENTITY_ID,
+      kind: 'entity',
+      label: entityTitle,
+    };
+    return {
+      nodes: [...left.nodes, entity, ...right.nodes],
+      edges: [...left.edges, ...right.edges],
+      description: `Dependency graph of ${entityTitle}: ${count(
+        left.count,
+        'dependent',
+        'dependents',
+      )}, ${count(right.count, 'dependency', 'dependencies')}`,
+    };
+  }, [entityTitle, dependencies, dependents]);
+
+  return (
+    <DependencyGraph<PictureNode, PictureEdge>
+      role="img"
+      aria-label={graph.description}
+      nodes={graph.nodes}
+      edges={graph.edges}
+      renderNode={renderNode}
+      renderLabel={renderLabel}
+      direction={DependencyGraphTypes.Direction.LEFT_RIGHT}
+      labelPosition={DependencyGraphTypes.LabelPosition.CENTER}
+      nodeMargin={12}
+      rankMargin={60}
+      paddingX={4}
+      paddingY={4}
+      showArrowHeads
+      // The picture sits in a card on a scrolling page: the wheel must scroll
+      // the page, and a dozen nodes need neither zoom nor a full screen.
+      zoom="disabled"
+      allowFullscreen={false}
+    />
   );
 }
