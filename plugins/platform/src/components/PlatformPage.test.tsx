@@ -19,7 +19,7 @@ describe('Platform page', () => {
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     });
 
-    expect(await screen.findByText('Services (5 of 5)')).toBeInTheDocument();
+    expect(await screen.findByText('Services (5)')).toBeInTheDocument();
     const sidebar = screen.getByRole('navigation', { name: 'sidebar nav' });
     expect(
       within(sidebar).getByRole('link', { name: 'Platform' }),

@@ -7,16 +7,25 @@ import {
   humanizeEntityRef,
 } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import { useMemo, useState } from 'react';
+import Typography from '@material-ui/core/Typography';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
+import useDebounce from 'react-use/esm/useDebounce';
 import {
+  DEFAULT_SERVICE_TYPE,
   filterChoices,
-  filterServices,
-  SERVICE_FIELDS,
+  readServicesLocation,
+  SERVICE_FACETS_REQUEST,
+  ServiceFilters,
   ServiceRow,
+  servicesCountQuery,
+  servicesQuery,
   toServiceRow,
+  writeServicesLocation,
 } from '../../lib/services';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { OwnerLink } from '../OwnerLink';
@@ -25,6 +34,9 @@ import {
   FailureMessage,
   LoadingMessage,
 } from '../StatusMessages';
+
+// Long enough that typing a word sends one request, short enough to feel live.
+const SEARCH_DEBOUNCE_MS = 300;
 
 const columns: TableColumn<ServiceRow>[] = [
   {
@@ -46,28 +58,43 @@ const columns: TableColumn<ServiceRow>[] = [
     field: 'lifecycle',
     render: row => <LifecycleBadge lifecycle={row.lifecycle} />,
   },
+  {
+    title: 'Warnings',
+    field: 'warnings',
+    render: row =>
+      row.warnings.map(warning => (
+        <Typography key={warning} variant="body2" color="error">
+          {warning}
+        </Typography>
+      )),
+  },
 ];
 
-function FilterSelect(props: {
+interface FilterSelectProps {
+  /** Links the visible label to the control, which gives it its name. */
+  id: string;
   label: string;
   allLabel: string;
-  testId: string;
-  value: string;
-  onChange: (value: string) => void;
+  /** Undefined for the "all" choice. */
+  value?: string;
+  onChange: (value: string | undefined) => void;
   options: Array<{ value: string; label: string }>;
-}) {
+}
+
+function FilterSelect(props: FilterSelectProps) {
   return (
     <TextField
       select
+      id={props.id}
       label={props.label}
-      value={props.value}
-      onChange={e => props.onChange(e.target.value)}
+      value={props.value ?? ''}
+      onChange={e => props.onChange(e.target.value || undefined)}
       variant="outlined"
       size="small"
       style={{ minWidth: 200 }}
-      SelectProps={{
-        SelectDisplayProps: { 'data-testid': props.testId } as object,
-      }}
+      // Shows the "all" choice by name instead of an empty box.
+      SelectProps={{ displayEmpty: true }}
+      InputLabelProps={{ shrink: true }}
     >
       <MenuItem value="">{props.allLabel}</MenuItem>
       {props.options.map(option => (
@@ -86,112 +113,231 @@ export interface ServicesPageProps {
 }
 
 /**
- * Every Component in the catalog with its description, owner and lifecycle,
- * filtered by team and lifecycle and searchable by name and description.
+ * The Components of the catalog, services unless another type is chosen,
+ * with owner, lifecycle and policy warnings; filtered, searched and paged by
+ * the catalog, with every choice kept in the URL.
  *
  * @public
  */
 export function ServicesPage(props: ServicesPageProps) {
+  const pageSize = props.pageSize ?? 20;
   const catalogApi = useApi(catalogApiRef);
-  const [team, setTeam] = useState('');
-  const [lifecycle, setLifecycle] = useState('');
-  const [search, setSearch] = useState('');
+  const [searchParams, setSearchParams] = useSearchParams();
+  const location = useMemo(
+    () => readServicesLocation(searchParams),
+    [searchParams],
+  );
+  const { filters } = location;
+  const { type, team, lifecycle, search } = filters;
 
-  const {
-    value: rows,
-    loading,
-    error,
-  } = useAsync(async () => {
-    const { items } = await catalogApi.getEntities({
-      filter: { kind: 'Component' },
-      fields: SERVICE_FIELDS,
-      order: { field: 'metadata.name', order: 'asc' },
-    });
-    return items.map(toServiceRow);
-  }, [catalogApi]);
+  // Built from the query string at the time of the change rather than from
+  // this render's, so a late search update cannot undo a filter chosen since.
+  // A new filter starts again at the first page: no cursor.
+  const changeFilters = (
+    change: Partial<ServiceFilters>,
+    options?: { replace?: boolean },
+  ) =>
+    setSearchParams(
+      previous =>
+        writeServicesLocation({
+          filters: { ...readServicesLocation(previous).filters, ...change },
+        }),
+      options,
+    );
+  const goToPage = (cursor: string) =>
+    setSearchParams(previous =>
+      writeServicesLocation({ ...readServicesLocation(previous), cursor }),
+    );
 
-  const choices = useMemo(() => filterChoices(rows ?? []), [rows]);
-  const shown = useMemo(
-    () =>
-      filterServices(rows ?? [], {
-        team: team || undefined,
-        lifecycle: lifecycle || undefined,
-        search,
-      }),
-    [rows, team, lifecycle, search],
+  const [searchText, setSearchText] = useState(search ?? '');
+  // The field follows the URL when back, forward or a link change the search,
+  // but not when the URL catches up with what the field sent, which would
+  // drop letters typed in between.
+  const sentSearch = useRef(search);
+  useEffect(() => {
+    if (search !== sentSearch.current) {
+      sentSearch.current = search;
+      setSearchText(search ?? '');
+    }
+  }, [search]);
+  useDebounce(
+    () => {
+      const typed = searchText || undefined;
+      if (typed !== sentSearch.current) {
+        sentSearch.current = typed;
+        // Replaced rather than pushed: a pause in typing is not a place to
+        // go back to.
+        changeFilters({ search: typed }, { replace: true });
+      }
+    },
+    SEARCH_DEBOUNCE_MS,
+    [searchText],
   );
 
+  const page = useAsync(async () => {
+    const { items, pageInfo } = await catalogApi.queryEntities(
+      servicesQuery({ location, limit: pageSize }),
+    );
+    return { rows: items.map(toServiceRow), pageInfo };
+  }, [catalogApi, location, pageSize]);
+
+  // Keyed on the filters alone: paging does not change the count.
+  const count = useAsync(async () => {
+    const request = servicesCountQuery({ type, team, lifecycle, search });
+    return (await catalogApi.queryEntities(request)).totalItems;
+  }, [catalogApi, type, team, lifecycle, search]);
+
+  const facets = useAsync(
+    () => catalogApi.getEntityFacets(SERVICE_FACETS_REQUEST),
+    [catalogApi],
+  );
+  const choices = useMemo(
+    () => filterChoices({ facets: facets.value?.facets ?? {}, filters }),
+    [facets.value, filters],
+  );
+
+  const filterInputs = (
+    <Box display="flex" flexWrap="wrap" mb={2} style={{ gap: 16 }}>
+      <TextField
+        id="services-search"
+        label="Search services"
+        type="search"
+        value={searchText}
+        onChange={e => setSearchText(e.target.value)}
+        variant="outlined"
+        size="small"
+      />
+      <FilterSelect
+        id="services-type"
+        label="Type"
+        allLabel="All types"
+        value={type}
+        onChange={value => changeFilters({ type: value })}
+        options={choices.types.map(value => ({ value, label: value }))}
+      />
+      <FilterSelect
+        id="services-team"
+        label="Team"
+        allLabel="All teams"
+        value={team}
+        onChange={value => changeFilters({ team: value })}
+        options={choices.teams.map(ref => ({
+          value: ref,
+          label: humanizeEntityRef(parseEntityRef(ref), {
+            defaultKind: 'group',
+          }),
+        }))}
+      />
+      <FilterSelect
+        id="services-lifecycle"
+        label="Lifecycle"
+        allLabel="All lifecycles"
+        value={lifecycle}
+        onChange={value => changeFilters({ lifecycle: value })}
+        options={choices.lifecycles.map(value => ({ value, label: value }))}
+      />
+    </Box>
+  );
+
+  const unfiltered =
+    type === DEFAULT_SERVICE_TYPE &&
+    !team &&
+    !lifecycle &&
+    !search &&
+    !location.cursor;
+
   let body;
-  if (loading) {
-    body = <LoadingMessage text="Loading services from the catalog…" />;
-  } else if (error) {
+  if (page.error) {
     body = (
       <FailureMessage
         title="Could not load the services from the catalog."
-        error={error}
+        error={page.error}
       />
     );
-  } else if (!rows || rows.length === 0) {
-    body = (
-      <EmptyMessage text="The catalog has no services yet. Register a component to see it here." />
-    );
+  } else if (!page.value) {
+    body = <LoadingMessage text="Loading services from the catalog…" />;
   } else {
+    const { rows, pageInfo } = page.value;
+    const { prevCursor, nextCursor } = pageInfo;
+    const noun = type === DEFAULT_SERVICE_TYPE ? 'Services' : 'Components';
+    const title =
+      count.loading || count.value === undefined
+        ? noun
+        : `${noun} (${count.value.toLocaleString('en-US')})`;
     body = (
       <>
-        <Box display="flex" flexWrap="wrap" mb={2} style={{ gap: 16 }}>
-          <TextField
-            label="Search services"
-            value={search}
-            onChange={e => setSearch(e.target.value)}
-            variant="outlined"
-            size="small"
-            inputProps={{ 'data-testid': 'services-search' }}
-          />
-          <FilterSelect
-            label="Team"
-            allLabel="All teams"
-            testId="services-team-filter"
-            value={team}
-            onChange={setTeam}
-            options={choices.teams.map(ref => ({
-              value: ref,
-              label: humanizeEntityRef(parseEntityRef(ref), {
-                defaultKind: 'group',
-              }),
-            }))}
-          />
-          <FilterSelect
-            label="Lifecycle"
-            allLabel="All lifecycles"
-            testId="services-lifecycle-filter"
-            value={lifecycle}
-            onChange={setLifecycle}
-            options={choices.lifecycles.map(value => ({ value, label: value }))}
-          />
-        </Box>
         <Table<ServiceRow>
-          title={`Services (${shown.length} of ${rows.length})`}
+          title={title}
           columns={columns}
-          data={shown}
+          data={rows}
+          isLoading={page.loading}
           options={{
             search: false,
-            paging: shown.length > (props.pageSize ?? 20),
-            pageSize: props.pageSize ?? 20,
+            // The catalog sorts and pages; sorting one page would mislead.
+            sorting: false,
+            paging: false,
             padding: 'dense',
           }}
           emptyContent={
             <Box p={2}>
-              <EmptyMessage text="No service matches these filters." />
+              <EmptyMessage
+                text={
+                  unfiltered
+                    ? 'The catalog has no services yet. Register a component to see it here.'
+                    : 'No service matches these filters.'
+                }
+              />
             </Box>
           }
         />
+        {(prevCursor || nextCursor) && (
+          <Box
+            component="nav"
+            aria-label="Pages of the table"
+            display="flex"
+            justifyContent="flex-end"
+            mt={1}
+          >
+            <Button
+              disabled={!prevCursor || page.loading}
+              onClick={() => prevCursor && goToPage(prevCursor)}
+            >
+              Previous page
+            </Button>
+            <Button
+              disabled={!nextCursor || page.loading}
+              onClick={() => nextCursor && goToPage(nextCursor)}
+            >
+              Next page
+            </Button>
+          </Box>
+        )}
       </>
     );
   }
 
   return (
     <Content>
-      <div data-testid="platform-services">{body}</div>
+      <div data-testid="platform-services">
+        {filterInputs}
+        {facets.error && (
+          <Box mb={2}>
+            <FailureMessage
+              title="Could not load the choices of the filters."
+              error={facets.error}
+            />
+          </Box>
+        )}
+        {count.error && !page.error && (
+          <Box mb={2}>
+            <FailureMessage
+              title="Could not count the services."
+              error={count.error}
+            />
+          </Box>
+        )}
+        {body}
+      </div>
     </Content>
   );
 }
