@@ -42,13 +42,18 @@ import {
   platformRunConditions,
 } from '@internal/plugin-platform-node';
 
-/** `platform.permissions` in app-config. */
+/**
+ * `platform.permissions` in app-config.
+ *
+ * @public
+ */
 export interface PlatformPermissionSettings {
   /** Lower-cased group refs whose members may do anything. */
   adminGroups: string[];
   runVisibility: 'all' | 'team';
 }
 
+/** @public */
 export function readPlatformPermissionSettings(
   config: Config,
 ): PlatformPermissionSettings {
@@ -82,6 +87,8 @@ const TEAMMATES_TTL_MS = 60_000;
  * retry and (with `runVisibility: team`) read. Read from the catalog's
  * `hasMember` relations and cached for a minute, since the policy answers
  * every request.
+ *
+ * @public
  */
 export class CatalogTeammates {
   constructor(
@@ -140,6 +147,8 @@ export class CatalogTeammates {
  * and retries only runs that they or a member of one of their groups
  * started; and writes only into namespaces one of their groups owns.
  * Requests without a user are denied.
+ *
+ * @public
  */
 export class PlatformPermissionPolicy implements PermissionPolicy {
   constructor(

@@ -32,8 +32,8 @@ export interface PlatformResource {
   /**
    * In words, never a raw API error: why a rollback failed, or what the
    * rollback of a rolled back resource did (`deleted`, `it was already gone`,
-   * or for a change to something the run did not create, `restored the
-   * values it had before the run`).
+   * or for a change to something the run did not create,
+   * `restored the values it had before the run`).
    */
   reason?: string;
   createdAt: string;

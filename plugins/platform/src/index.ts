@@ -6,5 +6,10 @@
  */
 export { platformPlugin as default } from './plugin';
 export { platformApiRef } from './api/PlatformApi';
-export type { PlatformApi } from './api/PlatformApi';
+export type {
+  PlatformApi,
+  ServiceNameCheck,
+  ServiceNameCheckRequest,
+  ServiceNameSystem,
+} from './api/PlatformApi';
 export { PlatformClient } from './api/PlatformClient';

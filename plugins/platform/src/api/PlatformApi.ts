@@ -1,13 +1,19 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import { PlatformRun } from '@internal/plugin-platform-common';
 
-/** A system a new service's name must be free in. */
+/**
+ * A system a new service's name must be free in.
+ *
+ * @public
+ */
 export type ServiceNameSystem = 'name' | 'catalog' | 'github' | 'kubernetes';
 
 /**
  * Whether a service name is valid (`name`) and free in each system, as the
  * user asking sees them. When the `name` check fails, no other system is
  * asked.
+ *
+ * @public
  */
 export interface ServiceNameCheck {
   name: string;
@@ -23,7 +29,11 @@ export interface ServiceNameCheck {
   }>;
 }
 
-/** What a service name is checked against, besides the name itself. */
+/**
+ * What a service name is checked against, besides the name itself.
+ *
+ * @public
+ */
 export interface ServiceNameCheckRequest {
   name: string;
   /** The GitHub organisation of the repository; without it, GitHub is not asked. */
@@ -34,7 +44,11 @@ export interface ServiceNameCheckRequest {
   cluster?: string;
 }
 
-/** Reads what the platform's scaffolder actions recorded. */
+/**
+ * Reads what the platform's scaffolder actions recorded.
+ *
+ * @public
+ */
 export interface PlatformApi {
   /** The runs that used platform actions, newest first. */
   listRuns(): Promise<PlatformRun[]>;
@@ -50,6 +64,7 @@ export interface PlatformApi {
   checkServiceName(request: ServiceNameCheckRequest): Promise<ServiceNameCheck>;
 }
 
+/** @public */
 export const platformApiRef = createApiRef<PlatformApi>({
   id: 'plugin.platform.api',
 });

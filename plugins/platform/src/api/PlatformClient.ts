@@ -10,6 +10,8 @@ import {
 /**
  * Talks to the platform routes that the scaffolder backend module mounts
  * under the scaffolder plugin (`/api/scaffolder/platform/...`).
+ *
+ * @public
  */
 export class PlatformClient implements PlatformApi {
   readonly #discoveryApi: DiscoveryApi;
