@@ -1,5 +1,5 @@
 /**
- * The platform's GitHub actions for @backstage/plugin-scaffolder-backend.
+ * The platform's GitHub actions for `@backstage/plugin-scaffolder-backend`.
  *
  * @packageDocumentation
  */
@@ -20,6 +20,8 @@ export {
   isGithubStatus,
   readGithubRequestPolicy,
   DEFAULT_GITHUB_REQUEST_POLICY,
+  type GithubClientOptions,
+  type GithubFailure,
   type GithubRequestPolicy,
 } from './github/client';
 export { assertOwnerLogin, checkRepositoryInput } from './github/inputs';

@@ -1,5 +1,5 @@
 /**
- * The platform's Kubernetes actions for @backstage/plugin-scaffolder-backend,
+ * The platform's Kubernetes actions for `@backstage/plugin-scaffolder-backend`,
  * and the Kubernetes rules the platform's preflight checks before a run
  * writes anything.
  *
@@ -13,11 +13,19 @@ export { createKubernetesNamespaceCreateAction } from './actions/kubernetesNames
 export { createKubernetesQuotaApplyAction } from './actions/kubernetesQuotaApply';
 export { createKubernetesCompensators } from './kubernetes/compensators';
 export { createQuotaChangeCompensator } from './kubernetes/quotaChange';
-export { resolveQuota, selectCluster } from './kubernetes/config';
+export {
+  QUOTA_RESOURCES,
+  resolveQuota,
+  selectCluster,
+} from './kubernetes/config';
 export { assertDeploymentPolicy } from './kubernetes/deploymentPolicy';
 export { explained } from './kubernetes/errors';
 export { rollbackInput, toQuotaRequest } from './kubernetes/inputs';
-export { checkManifests, readManifestFiles } from './kubernetes/manifests';
+export {
+  APPLIED_KINDS,
+  checkManifests,
+  readManifestFiles,
+} from './kubernetes/manifests';
 export {
   assertAdoptable,
   namespaceResources,
@@ -36,5 +44,20 @@ export {
 } from './kubernetes/ownership';
 export {
   readPlatformKubernetes,
+  type KubernetesActionOptions,
   type PlatformKubernetes,
 } from './kubernetes/platformKubernetes';
+export type {
+  KubernetesCluster,
+  PlatformKubernetesSettings,
+  QuotaRequest,
+  QuotaResource,
+} from './kubernetes/config';
+export type { KubernetesClient, ObjectRef } from './kubernetes/client';
+export type {
+  DeploymentPolicyOptions,
+  DeploymentPolicySettings,
+  PodSecurityLevel,
+} from './kubernetes/deploymentPolicy';
+export type { Zod } from './kubernetes/inputs';
+export type { AppliedKind, Manifest } from './kubernetes/manifests';

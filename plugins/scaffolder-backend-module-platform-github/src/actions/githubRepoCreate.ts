@@ -1,52 +1,59 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
-  createGithubClient,
-  describeGithubFailure,
+  ActionContext,
+  createTemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import {
+  checkpointKeyFor,
+  createOwnershipNonce,
+  findStepEntry,
+  JournalEntry,
+  RollbackJournal,
+} from '@internal/plugin-platform-node';
+import {
   GithubRequestPolicy,
-  isGithubStatus,
   resolveGithubRequestPolicy,
 } from '../github/client';
 import {
   DEFAULT_MAX_FIRST_COMMIT_BYTES,
   pushFirstCommit,
   readWorkspaceFiles,
+  WorkspaceFile,
 } from '../github/firstCommit';
 import {
   GITHUB_REPOSITORY_KIND,
   GithubRepositoryFacts,
 } from '../github/githubRepositoryCompensator';
 import { checkRepositoryInput } from '../github/inputs';
+import { isCreatedByEntry } from '../github/ownership';
 import {
-  carriesNonce,
-  isCreatedByEntry,
-  runHomepage,
-} from '../github/ownership';
-import { createOwnershipNonce } from '@internal/plugin-platform-node';
-import {
-  checkpointKeyFor,
-  findStepEntry,
-  RollbackJournal,
-} from '@internal/plugin-platform-node';
+  checkOwner,
+  checkTeamsExist,
+  connectToRepository,
+  contentsUrlOf,
+  createRepository,
+  CreatedRepository,
+  findRepository,
+  GithubRepositoryTarget,
+  grantTeam,
+  setTopics,
+  TEAM_PERMISSIONS,
+  TeamPermission,
+  Visibility,
+} from '../github/repository';
+import { JsonObject } from '@backstage/types';
 import { examples } from './githubRepoCreate.examples';
-
-const TEAM_PERMISSIONS = [
-  'pull',
-  'triage',
-  'push',
-  'maintain',
-  'admin',
-] as const;
 
 /**
  * The action's dependencies and limits. The `GithubRequestPolicy` fields
  * bound its GitHub calls' retries and rate-limit waits.
+ *
+ * @public
  */
 export interface GithubRepoCreateActionOptions extends GithubRequestPolicy {
   integrations: ScmIntegrationRegistry;
@@ -61,17 +68,12 @@ export interface GithubRepoCreateActionOptions extends GithubRequestPolicy {
   maxFirstCommitBytes?: number;
 }
 
-type CreatedRepo = {
-  id: number;
-  htmlUrl: string;
-  cloneUrl: string;
-  initialBranch: string;
-};
-
 /**
  * `platform:github:repo:create`: creates a GitHub repository, pushes the
  * workspace as its first commit and journals it, so the rollback engine
  * deletes it if the run fails or is cancelled later.
+ *
+ * @public
  */
 export function createGithubRepoCreateAction(
   options: GithubRepoCreateActionOptions,
@@ -169,72 +171,19 @@ export function createGithubRepoCreateAction(
     },
 
     async handler(ctx) {
-      // The scaffolder validates input against the JSON schema but does not
-      // fill in defaults, so they are applied here.
-      const { repoUrl } = ctx.input;
-      const visibility = ctx.input.visibility ?? 'private';
-      const defaultBranch = ctx.input.defaultBranch ?? 'main';
-      const rollback = ctx.input.rollback ?? true;
-      const commitMessage = ctx.input.gitCommitMessage ?? 'Initial commit';
-      const topics = ctx.input.topics ?? [];
-      const teams = (ctx.input.teams ?? []).map(t => ({
-        team: t.team,
-        permission: t.permission ?? 'push',
-      }));
-      const { host, owner, repo } = checkRepositoryInput(
-        { repoUrl, defaultBranch, topics, teams },
-        integrations,
-      );
-      const sourceDir = resolveSafeChildPath(
-        ctx.workspacePath,
-        ctx.input.sourcePath ?? '.',
-      );
-      const files = await readWorkspaceFiles(sourceDir, {
+      const input = withDefaults(ctx.input);
+      const { host, owner, repo } = checkRepositoryInput(input, integrations);
+      const files = await readSourceFiles({
+        workspacePath: ctx.workspacePath,
+        sourcePath: ctx.input.sourcePath,
         maxBytes: maxFirstCommitBytes,
-      }).catch(e => {
-        if (['ENOENT', 'ENOTDIR'].includes(e?.code)) {
-          throw new InputError(
-            `sourcePath ${ctx.input.sourcePath} is not a directory in the workspace`,
-          );
-        }
-        throw e;
       });
-      if (files.length === 0) {
-        throw new InputError(
-          `sourcePath ${ctx.input.sourcePath ?? '.'} holds no files to commit`,
-        );
-      }
-
-      const fullName = `${owner}/${repo}`;
-      const webUrl = `https://${host}/${fullName}`;
-      const contentsUrl = (htmlUrl: string) =>
-        `${htmlUrl}/blob/${defaultBranch
-          .split('/')
-          .map(encodeURIComponent)
-          .join('/')}`;
       if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would create ${visibility} repository ${fullName} on ${host} with ${
-            files.length
-          } file(s) on ${defaultBranch}${
-            topics.length ? `, topics ${topics.join(', ')}` : ''
-          }${
-            teams.length
-              ? `, access for ${teams.map(t => t.team).join(', ')}`
-              : ''
-          }`,
-        );
-        ctx.output('remoteUrl', `${webUrl}.git`);
-        ctx.output('repoContentsUrl', contentsUrl(webUrl));
-        ctx.output('repositoryUrl', webUrl);
-        ctx.output('commitHash', '0000000000000000000000000000000000000000');
+        reportDryRun({ ctx, input, host, owner, repo, files });
         return;
       }
 
-      const taskId = ctx.task.id;
-      const stepId = ctx.step?.id ?? 'unknown';
-      const identity = `${host}/${fullName}`;
-      const client = await createGithubClient({
+      const target = await connectToRepository({
         ...policy,
         integrations,
         credentialsProvider,
@@ -242,277 +191,280 @@ export function createGithubRepoCreateAction(
         owner,
         repo,
         signal: ctx.signal,
+        logger: ctx.logger,
       });
-      const fail = (e: unknown, doing: string): never => {
-        const failure = describeGithubFailure(e);
-        ctx.logger.warn(`Could not ${doing}: ${failure.message}`);
-        throw new Error(`Could not ${doing}: ${failure.message}`);
-      };
-      const getRepo = async () => {
-        try {
-          return (await client.repos.get({ owner, repo })).data;
-        } catch (e) {
-          if (isGithubStatus(e, 404)) {
-            return undefined;
-          }
-          return fail(e, `look up ${fullName}`);
-        }
-      };
-
-      // Everything below must be checked before the first write. A
-      // repository that exists already is this step's own only when an
-      // earlier run of the step (an unclear outcome, task recovery, a retry)
-      // journaled proof of it: its id, or the nonce in its homepage.
-      const prior = await findStepEntry(journal, {
-        taskId,
-        stepId,
-        kind: GITHUB_REPOSITORY_KIND,
-        identity,
+      const step = { taskId: ctx.task.id, stepId: ctx.step?.id ?? 'unknown' };
+      // Everything up to the intent must be checked before the first write.
+      const existing = await refuseExisting({ journal, target, ...step });
+      const ownerKind = await checkOwner({
+        target,
+        teams: input.teams,
+        visibility: input.visibility,
       });
-      const existing = await getRepo();
-      if (existing && !(prior && isCreatedByEntry(existing, prior))) {
-        throw new ConflictError(
-          `Repository ${fullName} already exists on ${host}; choose another name`,
-        );
-      }
-      const ownerType = await client.users
-        .getByUsername({ username: owner })
-        .then(
-          r => r.data.type,
-          e => {
-            if (isGithubStatus(e, 404)) {
-              throw new InputError(`Owner ${owner} does not exist on ${host}`);
-            }
-            return fail(e, `look up owner ${owner}`);
-          },
-        );
-      if (ownerType !== 'Organization' && teams.length > 0) {
-        throw new InputError(
-          `Team access needs an organization, but ${owner} is a user`,
-        );
-      }
-      if (ownerType !== 'Organization' && visibility === 'internal') {
-        throw new InputError(
-          `Visibility internal needs an organization, but ${owner} is a user`,
-        );
-      }
-      if (ownerType !== 'Organization') {
-        const me = await client.users.getAuthenticated().then(
-          r => r.data,
-          e => fail(e, `look up the user of the ${host} credentials`),
-        );
-        if (me.login !== owner) {
-          throw new NotAllowedError(
-            `The ${host} credentials belong to ${me.login} and cannot create repositories for user ${owner}`,
-          );
-        }
-      }
-
-      for (const { team } of teams) {
-        await client.teams
-          .getByName({ org: owner, team_slug: team })
-          .catch(e => {
-            if (isGithubStatus(e, 404)) {
-              throw new InputError(
-                `Team ${team} does not exist in organization ${owner}, or the ${host} credentials cannot see it`,
-              );
-            }
-            return fail(e, `look up team ${team} in ${owner}`);
-          });
-      }
-
-      const facts: GithubRepositoryFacts = {
-        host,
-        owner,
-        repo,
-        nonce: createOwnershipNonce(),
-      };
-      const entry = await journal.recordIntent({
-        taskId,
-        stepId,
-        kind: GITHUB_REPOSITORY_KIND,
-        identity,
-        url: webUrl,
-        data: { ...facts },
-      });
-      // A replayed step gets back the nonce it journaled first; a retry after
-      // a rollback, the fresh one.
-      const { nonce } = entry.data as unknown as GithubRepositoryFacts;
-
+      await checkTeamsExist({ target, teams: input.teams });
+      const { entry, nonce } = await recordIntent({ journal, target, ...step });
       const keySuffix = checkpointKeyFor(`${host}.${owner}.${repo}`, entry);
 
-      const created = await ctx.checkpoint<CreatedRepo>({
+      const created = await ctx.checkpoint<CreatedRepository>({
         key: `platform.github.repo.create.${keySuffix}`,
-        fn: async () => {
-          ctx.logger.info(
-            `Creating ${visibility} repository ${fullName} on ${host}`,
-          );
-          const adopt = (found: {
-            id: number;
-            html_url: string;
-            clone_url: string;
-            default_branch: string;
-          }): CreatedRepo => ({
-            id: found.id,
-            htmlUrl: found.html_url,
-            cloneUrl: found.clone_url,
-            initialBranch: found.default_branch,
-          });
-          if (existing) {
-            ctx.logger.info(
-              `Repository ${fullName} was already created by this run`,
-            );
-            return adopt(existing);
-          }
-          const cancelled = () =>
-            new Error(`Creating ${fullName} was cancelled`);
-          // Each try is sent once: plugin-retry never repeats it
-          // (`retries: 0`), since after an unclear outcome (5xx, no answer)
-          // the step looks before it creates again. A rate limit is a
-          // definite refusal, already waited out by plugin-throttling as far
-          // as the policy allows when it arrives here.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              const request = { retries: 0 };
-              const body = {
-                name: repo,
-                description: ctx.input.description,
-                // Octokit 19's types predate `internal`, which GitHub accepts
-                // for organization repositories (checked above).
-                visibility: visibility as 'public' | 'private',
-                private: visibility === 'private',
-                homepage: runHomepage({ appBaseUrl, taskId, nonce }),
-                // The Git Data API refuses empty repositories, so GitHub
-                // writes a first commit that our commit then replaces.
-                auto_init: true,
-              };
-              const { data } =
-                ownerType === 'Organization'
-                  ? await client.repos.createInOrg({
-                      org: owner,
-                      ...body,
-                      request,
-                    })
-                  : await client.repos.createForAuthenticatedUser({
-                      ...body,
-                      request,
-                    });
-              return adopt(data);
-            } catch (e) {
-              const failure = describeGithubFailure(e);
-              if (ctx.signal?.aborted) {
-                throw cancelled();
-              }
-              if (
-                failure.rateLimited ||
-                (!failure.transient && !isGithubStatus(e, 422))
-              ) {
-                // A definite refusal: nothing was created.
-                await journal.discard(entry.id);
-                return fail(e, `create ${fullName}`);
-              }
-              // A 422 after an unclear attempt, or an unclear outcome
-              // itself: look before acting again.
-              const found = await getRepo();
-              if (found && carriesNonce(found.homepage, nonce)) {
-                ctx.logger.info(
-                  `Repository ${fullName} was created despite the error`,
-                );
-                return adopt(found);
-              }
-              if (found) {
-                await journal.discard(entry.id);
-                throw new ConflictError(
-                  `Repository ${fullName} was created by someone else while this run was creating it`,
-                );
-              }
-              if (attempt > policy.serverErrorRetries) {
-                await journal.discard(entry.id);
-                return fail(e, `create ${fullName}`);
-              }
-              ctx.logger.info(
-                `Creating ${fullName} again after: ${failure.message}`,
-              );
-              // plugin-retry's pauses for the calls it repeats: 1, 4, 9… s.
-              await delay(
-                policy.retryAfterBaseValue * attempt ** 2,
-                undefined,
-                { signal: ctx.signal },
-              ).catch(() => {
-                throw cancelled();
-              });
-            }
-          }
-        },
+        fn: () =>
+          createRepository({
+            target,
+            existing,
+            ownerKind,
+            description: input.description,
+            visibility: input.visibility,
+            appBaseUrl,
+            taskId: step.taskId,
+            nonce,
+            discardIntent: () => journal.discard(entry.id),
+            policy,
+            signal: ctx.signal,
+          }),
       });
-      await journal.markCreated(entry.id, {
-        url: created.htmlUrl,
-        data: { repoId: created.id },
+      await recordCreated({
+        journal,
+        entry,
+        created,
+        target,
+        rollback: input.rollback,
       });
-      if (!rollback) {
-        await journal.markKept(entry.id);
-        ctx.logger.info(
-          `Keeping ${fullName} even if the run fails, because rollback is false`,
-        );
-      }
-
       const commitHash = await ctx.checkpoint<string>({
-        key: `platform.github.repo.push.${keySuffix}.${defaultBranch}`,
+        key: `platform.github.repo.push.${keySuffix}.${input.defaultBranch}`,
         fn: () =>
           pushFirstCommit({
-            client,
+            client: target.client,
             owner,
             repo,
             files,
-            message: commitMessage,
+            message: input.commitMessage,
             initialBranch: created.initialBranch,
-            defaultBranch,
+            defaultBranch: input.defaultBranch,
             signal: ctx.signal,
             retryAfterBaseValue: policy.retryAfterBaseValue,
             log: message => ctx.logger.info(message),
-          }).catch(e => fail(e, `push the first commit to ${fullName}`)),
+          }).catch(e =>
+            target.fail(e, `push the first commit to ${target.fullName}`),
+          ),
       });
-
-      if (topics.length > 0) {
+      if (input.topics.length > 0) {
         await ctx.checkpoint({
           key: `platform.github.repo.topics.${keySuffix}`,
-          fn: async () => {
-            ctx.logger.info(
-              `Setting topics ${topics.join(', ')} on ${fullName}`,
-            );
-            await client.repos
-              .replaceAllTopics({ owner, repo, names: topics })
-              .catch(e => fail(e, `set topics on ${fullName}`));
-          },
+          fn: () => setTopics({ target, topics: input.topics }),
         });
       }
-      for (const { team, permission } of teams) {
+      for (const { team, permission } of input.teams) {
         await ctx.checkpoint({
           key: `platform.github.repo.team.${keySuffix}.${team}`,
-          fn: async () => {
-            ctx.logger.info(
-              `Giving team ${team} ${permission} access to ${fullName}`,
-            );
-            await client.teams
-              .addOrUpdateRepoPermissionsInOrg({
-                org: owner,
-                team_slug: team,
-                owner,
-                repo,
-                permission,
-              })
-              .catch(e => fail(e, `give team ${team} access to ${fullName}`));
-          },
+          fn: () => grantTeam({ target, team, permission }),
         });
       }
 
-      ctx.output('remoteUrl', created.cloneUrl);
-      ctx.output('repoContentsUrl', contentsUrl(created.htmlUrl));
-      ctx.output('repositoryUrl', created.htmlUrl);
-      ctx.output('commitHash', commitHash);
+      outputResult(ctx, {
+        cloneUrl: created.cloneUrl,
+        htmlUrl: created.htmlUrl,
+        defaultBranch: input.defaultBranch,
+        commitHash,
+      });
       ctx.logger.info(
         `Created ${created.htmlUrl} with ${files.length} file(s)`,
       );
     },
   });
+}
+
+type Input = {
+  repoUrl: string;
+  description?: string;
+  visibility?: Visibility;
+  defaultBranch?: string;
+  topics?: string[];
+  teams?: Array<{ team: string; permission?: TeamPermission }>;
+  gitCommitMessage?: string;
+  rollback?: boolean;
+};
+
+/**
+ * The input with its defaults: the scaffolder validates input against the
+ * JSON schema but does not fill them in.
+ */
+function withDefaults(input: Input) {
+  return {
+    repoUrl: input.repoUrl,
+    description: input.description,
+    visibility: input.visibility ?? 'private',
+    defaultBranch: input.defaultBranch ?? 'main',
+    rollback: input.rollback ?? true,
+    commitMessage: input.gitCommitMessage ?? 'Initial commit',
+    topics: input.topics ?? [],
+    teams: (input.teams ?? []).map(t => ({
+      team: t.team,
+      permission: t.permission ?? 'push',
+    })),
+  };
+}
+
+type RepositoryInput = ReturnType<typeof withDefaults>;
+
+/** The files of the first commit, refused before any request. */
+async function readSourceFiles(options: {
+  workspacePath: string;
+  sourcePath?: string;
+  maxBytes: number;
+}): Promise<WorkspaceFile[]> {
+  const { sourcePath, maxBytes } = options;
+  const sourceDir = resolveSafeChildPath(
+    options.workspacePath,
+    sourcePath ?? '.',
+  );
+  const files = await readWorkspaceFiles(sourceDir, { maxBytes }).catch(e => {
+    if (['ENOENT', 'ENOTDIR'].includes(e?.code)) {
+      throw new InputError(
+        `sourcePath ${sourcePath} is not a directory in the workspace`,
+      );
+    }
+    throw e;
+  });
+  if (files.length === 0) {
+    throw new InputError(
+      `sourcePath ${sourcePath ?? '.'} holds no files to commit`,
+    );
+  }
+  return files;
+}
+
+/** Says what the run would create, with the outputs it would have. */
+function reportDryRun(options: {
+  ctx: Pick<ActionContext<JsonObject, Output>, 'logger' | 'output'>;
+  input: RepositoryInput;
+  host: string;
+  owner: string;
+  repo: string;
+  files: WorkspaceFile[];
+}): void {
+  const { ctx, input, host, files } = options;
+  const { topics, teams } = input;
+  const fullName = `${options.owner}/${options.repo}`;
+  ctx.logger.info(
+    `Dry run: would create ${
+      input.visibility
+    } repository ${fullName} on ${host} with ${files.length} file(s) on ${
+      input.defaultBranch
+    }${topics.length ? `, topics ${topics.join(', ')}` : ''}${
+      teams.length ? `, access for ${teams.map(t => t.team).join(', ')}` : ''
+    }`,
+  );
+  const webUrl = `https://${host}/${fullName}`;
+  outputResult(ctx, {
+    cloneUrl: `${webUrl}.git`,
+    htmlUrl: webUrl,
+    defaultBranch: input.defaultBranch,
+    commitHash: '0000000000000000000000000000000000000000',
+  });
+}
+
+type Output = {
+  remoteUrl: string;
+  repoContentsUrl: string;
+  repositoryUrl: string;
+  commitHash: string;
+};
+
+function outputResult(
+  ctx: Pick<ActionContext<JsonObject, Output>, 'output'>,
+  result: {
+    cloneUrl: string;
+    htmlUrl: string;
+    defaultBranch: string;
+    commitHash: string;
+  },
+): void {
+  ctx.output('remoteUrl', result.cloneUrl);
+  ctx.output(
+    'repoContentsUrl',
+    contentsUrlOf(result.htmlUrl, result.defaultBranch),
+  );
+  ctx.output('repositoryUrl', result.htmlUrl);
+  ctx.output('commitHash', result.commitHash);
+}
+
+type StepJournal = {
+  journal: RollbackJournal;
+  target: GithubRepositoryTarget;
+  taskId: string;
+  stepId: string;
+};
+
+const identityOf = (target: GithubRepositoryTarget) =>
+  `${target.host}/${target.fullName}`;
+
+/**
+ * Refuses a repository that exists already, unless it is this step's own:
+ * an earlier execution of the step (an unclear outcome, task recovery, a
+ * retry) journaled proof of it, its id or the nonce in its homepage. Returns
+ * that repository, to adopt.
+ */
+async function refuseExisting(options: StepJournal) {
+  const { journal, target, taskId, stepId } = options;
+  const prior = await findStepEntry(journal, {
+    taskId,
+    stepId,
+    kind: GITHUB_REPOSITORY_KIND,
+    identity: identityOf(target),
+  });
+  const existing = await findRepository(target);
+  if (existing && !(prior && isCreatedByEntry(existing, prior))) {
+    throw new ConflictError(
+      `Repository ${target.fullName} already exists on ${target.host}; choose another name`,
+    );
+  }
+  return existing;
+}
+
+/**
+ * Journals the create, with a fresh nonce, before it is sent. A replayed
+ * step gets back the nonce it journaled first; a retry after a rollback,
+ * the fresh one.
+ */
+async function recordIntent(
+  options: StepJournal,
+): Promise<{ entry: JournalEntry; nonce: string }> {
+  const { target } = options;
+  const facts: GithubRepositoryFacts = {
+    host: target.host,
+    owner: target.owner,
+    repo: target.repo,
+    nonce: createOwnershipNonce(),
+  };
+  const entry = await options.journal.recordIntent({
+    taskId: options.taskId,
+    stepId: options.stepId,
+    kind: GITHUB_REPOSITORY_KIND,
+    identity: identityOf(target),
+    url: `https://${target.host}/${target.fullName}`,
+    data: { ...facts },
+  });
+  const { nonce } = entry.data as unknown as GithubRepositoryFacts;
+  return { entry, nonce };
+}
+
+/** Journals GitHub's id for the repository, and whether rollback keeps it. */
+async function recordCreated(options: {
+  journal: RollbackJournal;
+  entry: JournalEntry;
+  created: CreatedRepository;
+  target: GithubRepositoryTarget;
+  rollback: boolean;
+}): Promise<void> {
+  const { journal, entry, created } = options;
+  await journal.markCreated(entry.id, {
+    url: created.htmlUrl,
+    data: { repoId: created.id },
+  });
+  if (!options.rollback) {
+    await journal.markKept(entry.id);
+    options.target.logger.info(
+      `Keeping ${options.target.fullName} even if the run fails, because rollback is false`,
+    );
+  }
 }

@@ -10,7 +10,11 @@ import { throttling, ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { setTimeout as delay } from 'node:timers/promises';
 
-/** What went wrong in a GitHub call, without headers, tokens or bodies. */
+/**
+ * What went wrong in a GitHub call, without headers, tokens or bodies.
+ *
+ * @public
+ */
 export interface GithubFailure {
   /** The HTTP status, or undefined when no answer came (network, timeout). */
   status?: number;
@@ -67,6 +71,8 @@ function whenFromNow(ms: number): string {
  * again, by GitHub's rules: after `retry-after` seconds if sent; after
  * `x-ratelimit-reset` if `x-ratelimit-remaining` is 0; otherwise after a
  * minute at least.
+ *
+ * @public
  */
 export function describeGithubFailure(error: unknown): GithubFailure {
   const e = (error ?? {}) as OctokitLikeError;
@@ -144,6 +150,7 @@ export function describeGithubFailure(error: unknown): GithubFailure {
   };
 }
 
+/** @public */
 export function isGithubStatus(error: unknown, status: number): boolean {
   return (
     (error as OctokitLikeError)?.status === status &&
@@ -155,6 +162,8 @@ export function isGithubStatus(error: unknown, status: number): boolean {
  * How the GitHub client waits and tries again. Waits are in seconds, as
  * GitHub gives them; the defaults follow GitHub's documented rules (REST
  * API "Rate limits" and "Best practices").
+ *
+ * @public
  */
 export interface GithubRequestPolicy {
   /** The bound on one request; no answer by then is an unclear outcome. Default 30 s. */
@@ -196,7 +205,11 @@ export interface GithubRequestPolicy {
   paceWrites?: boolean;
 }
 
-/** The policy's defaults; where each comes from is on its field. */
+/**
+ * The policy's defaults; where each comes from is on its field.
+ *
+ * @public
+ */
 export const DEFAULT_GITHUB_REQUEST_POLICY: Required<GithubRequestPolicy> = {
   requestTimeoutMs: 30_000,
   serverErrorRetries: 3,
@@ -211,6 +224,8 @@ export const DEFAULT_GITHUB_REQUEST_POLICY: Required<GithubRequestPolicy> = {
  * The policy an operator sets under `platform.github`: how long a rate
  * limit may be waited out, how often a secondary limit is tried again, and
  * whether writes are paced (GitHub Enterprise Server may run without limits).
+ *
+ * @public
  */
 export function readGithubRequestPolicy(config: Config): GithubRequestPolicy {
   const github = config.getOptionalConfig('platform.github');
@@ -301,6 +316,20 @@ function untilAborted<T>(
 }
 
 /**
+ * Where a client is for, with what credentials, and its request policy.
+ *
+ * @public
+ */
+export type GithubClientOptions = GithubRequestPolicy & {
+  integrations: ScmIntegrationRegistry;
+  credentialsProvider: GithubCredentialsProvider;
+  host: string;
+  owner: string;
+  repo: string;
+  signal?: AbortSignal;
+};
+
+/**
  * An Octokit for one repository's host, with the token the integration
  * config or GitHub App gives for it and the host's `apiBaseUrl` (GitHub
  * Enterprise, or the loopback test server). It sends every call through
@@ -309,16 +338,11 @@ function untilAborted<T>(
  * bounds them, with a timeout on every request; the run's cancellation
  * signal ends any call at once, waits included. Errors stay Octokit's:
  * pass them through `describeGithubFailure`.
+ *
+ * @public
  */
 export async function createGithubClient(
-  options: {
-    integrations: ScmIntegrationRegistry;
-    credentialsProvider: GithubCredentialsProvider;
-    host: string;
-    owner: string;
-    repo: string;
-    signal?: AbortSignal;
-  } & GithubRequestPolicy,
+  options: GithubClientOptions,
 ): Promise<Octokit> {
   const { integrations, credentialsProvider, host, owner, repo, signal } =
     options;

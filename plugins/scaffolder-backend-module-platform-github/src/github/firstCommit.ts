@@ -109,14 +109,7 @@ async function whileNotReady<T>(
   }
 }
 
-/**
- * Writes the files as one parentless commit through the Git Data API and
- * points the default branch at it, replacing GitHub's auto-init commit.
- * Every call is safe to repeat, so the client's plugin-retry may send any
- * of them again: blobs, trees and the commit are content addressed and the
- * branch is force-updated to the same commit.
- */
-export async function pushFirstCommit(options: {
+type PushOptions = {
   client: Octokit;
   owner: string;
   repo: string;
@@ -128,16 +121,47 @@ export async function pushFirstCommit(options: {
   /** Milliseconds in a second of the waits for a new repository: 1000. */
   retryAfterBaseValue?: number;
   log(message: string): void;
-}): Promise<string> {
+};
+
+const dataOf = <T>(call: Promise<{ data: T }>) => call.then(r => r.data);
+
+/**
+ * Writes the files as one parentless commit through the Git Data API and
+ * points the default branch at it, replacing GitHub's auto-init commit.
+ * Every call is safe to repeat, so the client's plugin-retry may send any
+ * of them again: blobs, trees and the commit are content addressed and the
+ * branch is force-updated to the same commit.
+ */
+export async function pushFirstCommit(options: PushOptions): Promise<string> {
   const { client, owner, repo, files } = options;
-  const call = <T>(fn: () => Promise<{ data: T }>) => fn().then(r => r.data);
   options.log(
     `Pushing ${files.length} file(s) to ${owner}/${repo} as the first commit`,
   );
+  await untilReady(options);
+  const tree = await writeTree(options);
+  const commit = await dataOf(
+    client.git.createCommit({
+      owner,
+      repo,
+      message: options.message,
+      tree,
+      parents: [],
+    }),
+  );
+  await pointBranchAt({ ...options, sha: commit.sha });
+  if (options.defaultBranch !== options.initialBranch) {
+    await replaceInitialBranch(options);
+  }
+  return commit.sha;
+}
 
-  // A replay after an interrupted push may find the initial branch already
-  // replaced by the default branch, which shows the repository is just as
-  // ready.
+/**
+ * Waits until the new repository answers. A replay after an interrupted
+ * push may find the initial branch already replaced by the default branch,
+ * which shows the repository is just as ready.
+ */
+async function untilReady(options: PushOptions): Promise<void> {
+  const { client, owner, repo } = options;
   await whileNotReady(
     async () => {
       try {
@@ -162,14 +186,19 @@ export async function pushFirstCommit(options: {
       retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
     },
   );
+}
+
+/** Uploads every file as a blob and returns the sha of their tree. */
+async function writeTree(options: PushOptions): Promise<string> {
+  const { client, owner, repo } = options;
   const tree: {
     path: string;
     mode: WorkspaceFile['mode'];
     type: 'blob';
     sha: string;
   }[] = [];
-  for (const file of files) {
-    const blob = await call(() =>
+  for (const file of options.files) {
+    const blob = await dataOf(
       client.git.createBlob({
         owner,
         repo,
@@ -184,71 +213,54 @@ export async function pushFirstCommit(options: {
       sha: blob.sha,
     });
   }
-  const { sha: treeSha } = await call(() =>
-    client.git.createTree({ owner, repo, tree }),
-  );
-  const commit = await call(() =>
-    client.git.createCommit({
-      owner,
-      repo,
-      message: options.message,
-      tree: treeSha,
-      parents: [],
-    }),
-  );
+  return (await dataOf(client.git.createTree({ owner, repo, tree }))).sha;
+}
 
+/** Points the default branch at `sha`, creating the branch if need be. */
+async function pointBranchAt(options: PushOptions & { sha: string }) {
+  const { client, owner, repo, sha } = options;
   const ref = `heads/${options.defaultBranch}`;
+  const forceBranch = () =>
+    dataOf(client.git.updateRef({ owner, repo, ref, sha, force: true }));
   try {
-    await call(() => client.git.getRef({ owner, repo, ref }));
-    await call(() =>
-      client.git.updateRef({ owner, repo, ref, sha: commit.sha, force: true }),
-    );
+    await dataOf(client.git.getRef({ owner, repo, ref }));
+    await forceBranch();
   } catch (e) {
     if (!isGithubStatus(e, 404)) {
       throw e;
     }
-    await call(() =>
-      client.git.createRef({
-        owner,
-        repo,
-        ref: `refs/${ref}`,
-        sha: commit.sha,
-      }),
+    await dataOf(
+      client.git.createRef({ owner, repo, ref: `refs/${ref}`, sha }),
     ).catch(async createError => {
       // A retry after a create whose answer was lost finds the branch made.
       if (!isGithubStatus(createError, 422)) {
         throw createError;
       }
-      await call(() =>
-        client.git.updateRef({
-          owner,
-          repo,
-          ref,
-          sha: commit.sha,
-          force: true,
-        }),
-      );
+      await forceBranch();
     });
   }
-  if (options.defaultBranch !== options.initialBranch) {
-    await call(() =>
-      client.repos.update({
-        owner,
-        repo,
-        default_branch: options.defaultBranch,
-      }),
-    );
-    await call(() =>
-      client.git.deleteRef({
-        owner,
-        repo,
-        ref: `heads/${options.initialBranch}`,
-      }),
-    ).catch(e => {
-      if (!isGithubStatus(e, 422)) {
-        throw e;
-      }
-    });
-  }
-  return commit.sha;
+}
+
+/** Makes the default branch GitHub's default and deletes the initial one. */
+async function replaceInitialBranch(options: PushOptions): Promise<void> {
+  const { client, owner, repo } = options;
+  await dataOf(
+    client.repos.update({
+      owner,
+      repo,
+      default_branch: options.defaultBranch,
+    }),
+  );
+  // 422: already gone, after a replay.
+  await dataOf(
+    client.git.deleteRef({
+      owner,
+      repo,
+      ref: `heads/${options.initialBranch}`,
+    }),
+  ).catch(e => {
+    if (!isGithubStatus(e, 422)) {
+      throw e;
+    }
+  });
 }

@@ -15,7 +15,11 @@ import {
 } from './client';
 import { isCreatedByEntry } from './ownership';
 
-/** The journal kind of a repository created by `platform:github:repo:create`. */
+/**
+ * The journal kind of a repository created by `platform:github:repo:create`.
+ *
+ * @public
+ */
 export const GITHUB_REPOSITORY_KIND = 'github:repository';
 
 /** What the action journals about a repository; never a token. */
@@ -56,6 +60,8 @@ function transientOrFinal(error: unknown, doing: string): Error {
  * `TransientCompensationError` whose `retryAfterMs` says what GitHub asks,
  * and the engine waits that long, or reports the resource with the time to
  * try again when that is beyond its bound.
+ *
+ * @public
  */
 export function createGithubRepositoryCompensator(
   options: {

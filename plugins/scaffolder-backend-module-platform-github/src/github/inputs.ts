@@ -47,6 +47,7 @@ export function assertRepositoryName(name: string): void {
   }
 }
 
+/** @public */
 export function assertOwnerLogin(owner: string): void {
   if (!LOGIN.test(owner)) {
     throw new InputError(
@@ -125,6 +126,8 @@ export function assertBranchName(branch: string): void {
  * git's rules decide, checked before any request: the repository URL's
  * owner and name, the branch, topics and team slugs. The action and the
  * preflight both call it, so both refuse the same values the same way.
+ *
+ * @public
  */
 export function checkRepositoryInput(
   input: {

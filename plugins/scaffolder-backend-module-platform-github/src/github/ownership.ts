@@ -12,6 +12,8 @@ const RUN_PARAM = 'run';
  * the nonce, which the run journaled before the create, is the proof that
  * this repository came from that create. The task URL alone proves nothing,
  * since anyone who can see the run can type it.
+ *
+ * @public
  */
 export function runHomepage(options: {
   appBaseUrl: string;
@@ -26,7 +28,11 @@ export function runHomepage(options: {
   return url.toString();
 }
 
-/** Whether `homepage` carries exactly `nonce` as its `run` parameter. */
+/**
+ * Whether `homepage` carries exactly `nonce` as its `run` parameter.
+ *
+ * @public
+ */
 export function carriesNonce(
   homepage: string | null | undefined,
   nonce: unknown,
@@ -47,6 +53,8 @@ export function carriesNonce(
  * its homepage. A rolled back entry's nonce proves nothing: that attempt is
  * over, anyone who saw its repository may have copied the nonce, and
  * recording the step's intent again replaces it.
+ *
+ * @public
  */
 export function isCreatedByEntry(
   repository: { id: number; homepage?: string | null },

@@ -6,6 +6,8 @@ import { SecretScrubber } from '@internal/plugin-platform-node';
  * GitHub App installation token minted at runtime) is masked by the
  * scrubber before the caller can use it, so GitHub echoing it back in an
  * error message never carries it further.
+ *
+ * @public
  */
 export function scrubbedCredentialsProvider(
   provider: GithubCredentialsProvider,

@@ -82,7 +82,11 @@ const ingress = {
   },
 };
 
-/** The manifests the examples deploy, also written to files by the example test. */
+/**
+ * The manifests the examples deploy, also written to files by the example test.
+ *
+ * @public
+ */
 export const exampleManifests = { deployment, service, ingress };
 
 export const examples: TemplateExample[] = [

@@ -1,115 +1,56 @@
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+  ActionContext,
+  createTemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { JsonObject } from '@backstage/types';
 import { KubernetesObject } from '@kubernetes/client-node';
+import { RollbackJournal } from '@internal/plugin-platform-node';
 import {
-  checkpointKeyForIntent,
-  RollbackJournal,
-} from '@internal/plugin-platform-node';
+  applyManifest,
+  dryRunApply,
+  labelManifests,
+} from '../kubernetes/applyManifests';
 import { KubernetesClient } from '../kubernetes/client';
-import {
-  describeKubernetesFailure,
-  explained,
-  toPlatformError,
-} from '../kubernetes/errors';
-import { clusterInput, rollbackInput } from '../kubernetes/inputs';
-import {
-  describeObject,
-  factsOf,
-  isCreatedByTask,
-  journaledCreate,
-  journalRefOf,
-} from '../kubernetes/journaledCreate';
 import { assertDeploymentPolicy } from '../kubernetes/deploymentPolicy';
-import { assertMayWriteInto } from '../kubernetes/namespaceResources';
-import { PlatformPermissions } from '@internal/plugin-platform-node';
+import { explained } from '../kubernetes/errors';
+import { clusterInput, rollbackInput } from '../kubernetes/inputs';
+import { checkpointKeyForObject } from '../kubernetes/journaledCreate';
 import {
   checkManifests,
+  describeManifest,
   Manifest,
   readManifestFiles,
   serviceUrl,
 } from '../kubernetes/manifests';
+import { assertMayWriteInto } from '../kubernetes/namespaceResources';
 import {
-  ANNOTATION_CREATED_BY_TASK,
-  ANNOTATION_RUN_NONCE,
   assertDns1123Label,
-  creationAnnotationsOf,
   isManagedByPlatform,
-  LABEL_KUBERNETES_ID,
-  LABEL_MANAGED_BY,
-  LABEL_OWNER,
   LABEL_SERVICE,
-  MANAGED_BY_PLATFORM,
 } from '../kubernetes/ownership';
 import {
+  clientForStep,
+  KubernetesActionOptions,
   logDryRunObjects,
   NO_CLUSTER_CONFIGURED,
-  PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
+import { waitForAvailable } from '../kubernetes/rollout';
 import { examples } from './kubernetesApply.examples';
-
-type DeploymentState = {
-  metadata?: { generation?: number };
-  spec?: { replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    availableReplicas?: number;
-    conditions?: Array<{
-      type: string;
-      status: string;
-      reason?: string;
-      message?: string;
-    }>;
-  };
-};
-
-/**
- * Available means every replica of the current generation is up. A rollout
- * that cannot progress says so in its conditions at once: pods the cluster
- * refuses to create (an exceeded quota, a policy) give `ReplicaFailure`, a
- * rollout past its `progressDeadlineSeconds` gives `Progressing=False`.
- * Waiting out the timeout would only hide the cluster's reason.
- */
-function rolloutProgress(deployment: DeploymentState) {
-  const wanted = deployment.spec?.replicas ?? 1;
-  const available = deployment.status?.availableReplicas ?? 0;
-  const current =
-    (deployment.status?.observedGeneration ?? 0) >=
-    (deployment.metadata?.generation ?? 0);
-  const conditions = deployment.status?.conditions ?? [];
-  const problem = conditions.find(
-    c =>
-      (c.type === 'ReplicaFailure' && c.status === 'True') ||
-      (c.type === 'Progressing' && c.status === 'False'),
-  );
-  return {
-    done: current && available >= wanted,
-    cannotProgress: current && problem !== undefined,
-    summary: `${available} of ${wanted} replicas available${
-      problem?.message ? ` (${problem.message})` : ''
-    }`,
-    reason:
-      problem &&
-      `${problem.reason ?? problem.type}: ${problem.message ?? 'no message'}`,
-  };
-}
 
 /**
  * Creates a service's Deployment, Service and (when public) Ingress, or
  * updates them with server-side apply when they exist, and waits until the
  * Deployment is available.
+ *
+ * @public
  */
-export function createKubernetesApplyAction(options: {
-  kubernetes: PlatformKubernetes;
-  journal: RollbackJournal;
-  access: PlatformPermissions;
-  /** How often the rollout is looked at; tests make it short. */
-  pollIntervalMs?: number;
-}) {
+export function createKubernetesApplyAction(
+  options: KubernetesActionOptions & {
+    /** How often the rollout is looked at; tests make it short. */
+    pollIntervalMs?: number;
+  },
+) {
   const { kubernetes, journal, access } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 2000;
   return createTemplateAction({
@@ -176,42 +117,30 @@ export function createKubernetesApplyAction(options: {
       const timeoutMs =
         (ctx.input.timeoutSeconds ??
           kubernetes.settings.rolloutTimeoutSeconds) * 1000;
-      const client = ctx.isDryRun
-        ? kubernetes.dryRunClientFor(ctx.input.cluster)
-        : kubernetes.clientFor(ctx.input.cluster);
+      const client = clientForStep({
+        kubernetes,
+        cluster: ctx.input.cluster,
+        isDryRun: ctx.isDryRun,
+      });
       // A dry run may have nothing to check against: no cluster, or a
       // namespace that an earlier step of the same dry run did not create.
-      const unchecked = (why: string) => {
-        logDryRunObjects({
-          logger: ctx.logger,
-          verb: 'apply',
-          objects: manifests,
-          skipped: why,
-        });
-        ctx.output(
-          'objects',
-          manifests.map(m => `${m.kind}/${m.metadata.name}`),
-        );
-        ctx.output('serviceUrl', serviceUrl(manifests, namespace));
-      };
       if (!client) {
-        unchecked(NO_CLUSTER_CONFIGURED);
+        reportUnchecked({ ctx, manifests, why: NO_CLUSTER_CONFIGURED });
         return;
       }
       const cluster = client.cluster;
-      const where = `namespace ${namespace} on cluster ${cluster}`;
-
-      const ns = await readPlatformNamespace(client, namespace);
-      if (!ns && ctx.isDryRun) {
-        unchecked(
-          `namespace ${namespace} does not exist yet on cluster ${cluster}`,
-        );
-        return;
-      }
+      const ns = await readPlatformNamespace({
+        client,
+        name: namespace,
+        isDryRun: ctx.isDryRun,
+      });
       if (!ns) {
-        throw new NotFoundError(
-          `Namespace ${namespace} does not exist on cluster ${cluster}`,
-        );
+        reportUnchecked({
+          ctx,
+          manifests,
+          why: `namespace ${namespace} does not exist yet on cluster ${cluster}`,
+        });
+        return;
       }
       await assertMayWriteInto({
         access,
@@ -221,40 +150,22 @@ export function createKubernetesApplyAction(options: {
         namespace: ns,
         doing: 'deploy into',
       });
-      const service = ns.metadata?.labels?.[LABEL_SERVICE] ?? namespace;
       assertDeploymentPolicy({
         manifests,
-        service,
+        service: ns.metadata?.labels?.[LABEL_SERVICE] ?? namespace,
         settings: kubernetes.settings.policy,
       });
 
-      const labelled = await Promise.all(
-        manifests.map(async manifest =>
-          withPlatformMetadata({
-            manifest,
-            namespace: ns,
-            existing: await explained(
-              () => client.read(manifest),
-              `read ${describeManifest(manifest, cluster)}`,
-            ),
-            taskId: ctx.task.id,
-          }),
-        ),
-      );
-      const objects = labelled.map(m => `${m.kind}/${m.metadata.name}`);
+      const labelled = await labelManifests({
+        client,
+        manifests,
+        namespace: ns,
+        taskId: ctx.task.id,
+      });
       const url = serviceUrl(labelled, namespace);
-
-      // The API server validates every object (schema, names, quota) in
-      // a dry run first, so a bad manifest fails before the first write.
-      for (const manifest of labelled) {
-        await explained(
-          () => client.apply(manifest, { dryRun: true }),
-          `apply ${describeManifest(manifest, cluster)}`,
-        );
-      }
-      ctx.output('objects', objects);
+      await dryRunApply({ client, manifests: labelled });
+      ctx.output('objects', objectNames(labelled));
       ctx.output('serviceUrl', url);
-
       if (ctx.isDryRun) {
         logDryRunObjects({
           logger: ctx.logger,
@@ -264,33 +175,14 @@ export function createKubernetesApplyAction(options: {
         return;
       }
 
-      const stepId = ctx.step?.id ?? 'unknown';
-      for (const manifest of labelled) {
-        ctx.logger.info(`Applying ${describeManifest(manifest, cluster)}`);
-        await ctx.checkpoint({
-          // A retry after a rollback applies again: the key follows the attempt.
-          key: await checkpointKeyForIntent(
-            journal,
-            {
-              taskId: ctx.task.id,
-              stepId,
-              ...journalRefOf(factsOf(cluster, manifest)),
-            },
-            `platform.kubernetes.apply.${cluster}.${namespace}.${manifest.kind}.${manifest.metadata.name}`,
-          ),
-          fn: () =>
-            applyOne({
-              client,
-              journal,
-              manifest,
-              taskId: ctx.task.id,
-              stepId,
-              keep: ctx.input.rollback === false,
-              log: message => ctx.logger.info(message),
-            }),
-        });
-      }
-
+      await applyEach({
+        ctx,
+        journal,
+        client,
+        namespace,
+        manifests: labelled,
+        keep: ctx.input.rollback === false,
+      });
       for (const deployment of labelled.filter(m => m.kind === 'Deployment')) {
         await waitForAvailable({
           client,
@@ -301,9 +193,35 @@ export function createKubernetesApplyAction(options: {
           signal: ctx.signal,
         });
       }
-      ctx.logger.info(`Deployed to ${where}; the service answers at ${url}`);
+      ctx.logger.info(
+        `Deployed to namespace ${namespace} on cluster ${cluster}; the service answers at ${url}`,
+      );
     },
   });
+}
+
+function objectNames(manifests: Manifest[]): string[] {
+  return manifests.map(m => `${m.kind}/${m.metadata.name}`);
+}
+
+/** What a dry run without the API server's check would apply, and why. */
+function reportUnchecked(options: {
+  ctx: Pick<
+    ActionContext<JsonObject, { serviceUrl: string; objects: string[] }>,
+    'logger' | 'output'
+  > & { input: { namespace: string } };
+  manifests: Manifest[];
+  why: string;
+}): void {
+  const { ctx, manifests } = options;
+  logDryRunObjects({
+    logger: ctx.logger,
+    verb: 'apply',
+    objects: manifests,
+    skipped: options.why,
+  });
+  ctx.output('objects', objectNames(manifests));
+  ctx.output('serviceUrl', serviceUrl(manifests, ctx.input.namespace));
 }
 
 /** The manifests a template passed, inline or as workspace files, checked. */
@@ -328,11 +246,16 @@ async function readInputManifests(ctx: {
   });
 }
 
-/** The namespace, refused unless the platform manages it. */
-async function readPlatformNamespace(
-  client: KubernetesClient,
-  name: string,
-): Promise<KubernetesObject | undefined> {
+/**
+ * The namespace, refused unless it exists and this platform manages it;
+ * undefined in a dry run that comes before the step creating it.
+ */
+async function readPlatformNamespace(options: {
+  client: KubernetesClient;
+  name: string;
+  isDryRun?: boolean;
+}): Promise<KubernetesObject | undefined> {
+  const { client, name } = options;
   const where = `namespace ${name} on cluster ${client.cluster}`;
   const ns = await explained(
     () =>
@@ -344,277 +267,54 @@ async function readPlatformNamespace(
       `Namespace ${name} on cluster ${client.cluster} is not managed by this platform; platform:kubernetes:apply deploys only into platform namespaces`,
     );
   }
+  if (!ns && !options.isDryRun) {
+    throw new NotFoundError(
+      `Namespace ${name} does not exist on cluster ${client.cluster}`,
+    );
+  }
   return ns;
 }
 
 /**
- * Creates one object, journaled, or updates it in place when it exists and
- * this run's journal does not prove the run created it: such an object is
- * never deleted by rollback and keeps its creator's marks.
+ * Applies the manifests in order, each once per attempt of the step: a
+ * replay skips what it applied, a retry after a rollback applies again, as
+ * the key follows the attempt.
  */
-async function applyOne(options: {
-  client: KubernetesClient;
+async function applyEach(options: {
+  ctx: Pick<ActionContext<JsonObject>, 'checkpoint' | 'logger' | 'task'> & {
+    step?: { id?: string };
+  };
   journal: RollbackJournal;
-  manifest: Manifest;
-  taskId: string;
-  stepId: string;
-  keep: boolean;
-  log: (message: string) => void;
-}): Promise<void> {
-  const { client, journal, manifest, taskId } = options;
-  const what = describeManifest(manifest, client.cluster);
-  const existing = await explained(() => client.read(manifest), `read ${what}`);
-  const ours =
-    existing !== undefined &&
-    (await isCreatedByTask({
-      journal,
-      taskId,
-      facts: factsOf(client.cluster, manifest),
-      object: existing,
-    }));
-  if (existing && !ours) {
-    await explained(
-      () =>
-        client.apply(withCreationAnnotations(manifest, existing), {
-          dryRun: false,
-        }),
-      `apply ${what}`,
-    );
-    options.log(
-      `${what} existed before this run; it was updated and a rollback leaves it in place`,
-    );
-    return;
-  }
-  await journaledCreate({
-    journal,
-    client,
-    taskId,
-    stepId: options.stepId,
-    object: manifest,
-    // A create, not an apply, when the read found nothing: an apply would
-    // take over an object someone made since the read, and rollback would
-    // then delete it as this run's.
-    write: stamped =>
-      existing
-        ? client.apply(stamped, { dryRun: false })
-        : client.create(stamped, { dryRun: false }),
-    onForeign: () => {
-      throw new ConflictError(
-        `${what} was created by someone else while this run was deploying; it was left as it is`,
-      );
-    },
-    keep: options.keep,
-  });
-}
-
-function describeManifest(manifest: Manifest, cluster: string): string {
-  return describeObject(factsOf(cluster, manifest));
-}
-
-/** Keys under this prefix are the platform's own; a manifest never sets them. */
-const PLATFORM_KEY_PREFIX = 'platform.internal/';
-
-function withoutPlatformKeys(
-  values: Record<string, string> | undefined,
-): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(values ?? {}).filter(
-      ([key]) => !key.startsWith(PLATFORM_KEY_PREFIX),
-    ),
-  );
-}
-
-/**
- * The platform's labels on the object and its pods (the stock Kubernetes
- * tab finds both by `backstage.io/kubernetes-id`), winning over whatever the
- * manifest says, so a manifest cannot claim another team's service or
- * disown its own. An object this run creates names the task that created
- * it; an existing object keeps the marks of whoever created it.
- */
-function withPlatformMetadata(options: {
-  manifest: Manifest;
-  namespace: KubernetesObject;
-  existing: KubernetesObject | undefined;
-  taskId: string;
-}): Manifest {
-  const { manifest, existing } = options;
-  const nsLabels = options.namespace.metadata?.labels ?? {};
-  const service = nsLabels[LABEL_SERVICE];
-  const platformLabels: Record<string, string> = {
-    [LABEL_MANAGED_BY]: MANAGED_BY_PLATFORM,
-    ...(nsLabels[LABEL_OWNER] ? { [LABEL_OWNER]: nsLabels[LABEL_OWNER] } : {}),
-    ...(service
-      ? { [LABEL_SERVICE]: service, [LABEL_KUBERNETES_ID]: service }
-      : {}),
-  };
-  const result: Manifest = {
-    ...manifest,
-    metadata: {
-      ...manifest.metadata,
-      labels: {
-        ...withoutPlatformKeys(manifest.metadata.labels),
-        ...platformLabels,
-      },
-      annotations: {
-        ...withoutPlatformKeys(manifest.metadata.annotations),
-        ...(existing
-          ? creationAnnotationsOf(existing)
-          : { [ANNOTATION_CREATED_BY_TASK]: options.taskId }),
-      },
-    },
-  };
-  if (manifest.kind === 'Deployment' && service && manifest.spec?.template) {
-    const template = manifest.spec.template;
-    result.spec = {
-      ...manifest.spec,
-      template: {
-        ...template,
-        metadata: {
-          ...template.metadata,
-          labels: {
-            ...template.metadata?.labels,
-            [LABEL_KUBERNETES_ID]: service,
-          },
-        },
-      },
-    };
-  }
-  return result;
-}
-
-/** The manifest with `existing`'s creation marks in place of its own. */
-function withCreationAnnotations(
-  manifest: Manifest,
-  existing: KubernetesObject,
-): Manifest {
-  const annotations = { ...manifest.metadata.annotations };
-  delete annotations[ANNOTATION_CREATED_BY_TASK];
-  delete annotations[ANNOTATION_RUN_NONCE];
-  return {
-    ...manifest,
-    metadata: {
-      ...manifest.metadata,
-      annotations: { ...annotations, ...creationAnnotationsOf(existing) },
-    },
-  };
-}
-
-/** Reasons a container waits that no amount of waiting mends. */
-const HOPELESS_WAITS = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerConfigError',
-]);
-
-type PodState = {
-  status?: {
-    containerStatuses?: Array<{
-      name: string;
-      state?: { waiting?: { reason?: string; message?: string } };
-    }>;
-  };
-};
-
-/**
- * Why the Deployment's pods cannot start, when one of them waits for
- * something that will not come (an image that cannot be pulled), as the
- * Deployment's own conditions do not say. Undefined while they may yet.
- */
-async function podsCannotStart(
-  client: KubernetesClient,
-  deployment: Manifest,
-): Promise<string | undefined> {
-  const matchLabels: Record<string, string> =
-    deployment.spec?.selector?.matchLabels ?? {};
-  const labelSelector = Object.entries(matchLabels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',');
-  if (!labelSelector) {
-    return undefined;
-  }
-  let pods: Array<KubernetesObject & PodState>;
-  try {
-    pods = await client.list<KubernetesObject & PodState>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      namespace: deployment.metadata.namespace!,
-      labelSelector,
-    });
-  } catch {
-    // Reading pods is a help, not a need: the wait goes on without it.
-    return undefined;
-  }
-  for (const pod of pods) {
-    for (const container of pod.status?.containerStatuses ?? []) {
-      const waiting = container.state?.waiting;
-      if (waiting?.reason && HOPELESS_WAITS.has(waiting.reason)) {
-        return `${waiting.reason} for container ${container.name} of pod ${
-          pod.metadata?.name
-        }: ${waiting.message ?? 'no message'}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-async function waitForAvailable(options: {
   client: KubernetesClient;
-  deployment: Manifest;
-  timeoutMs: number;
-  pollIntervalMs: number;
-  log: (message: string) => void;
-  signal?: AbortSignal;
+  namespace: string;
+  manifests: Manifest[];
+  keep: boolean;
 }): Promise<void> {
-  const { client, deployment, timeoutMs, pollIntervalMs, log } = options;
-  const what = describeManifest(deployment, client.cluster);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    if (options.signal?.aborted) {
-      throw new Error(`Stopped waiting for ${what}: the run was cancelled`);
-    }
-    let current: DeploymentState | undefined;
-    try {
-      current = await client.read<KubernetesObject & DeploymentState>(
-        deployment,
-      );
-    } catch (e) {
-      // A passing failure does not end the wait; the deadline does. A
-      // refusal (a revoked token, a lost permission) would only repeat
-      // until the deadline and hide its reason.
-      const failure = describeKubernetesFailure(e);
-      if (!failure.unknownOutcome && failure.status !== 429) {
-        throw toPlatformError(e, `read ${what}`);
-      }
-      log(`Could not read ${what}; trying again`);
-    }
-    if (current) {
-      const progress = rolloutProgress(current);
-      if (progress.summary !== last) {
-        log(`${what}: ${progress.summary}`);
-        last = progress.summary;
-      }
-      if (progress.done) {
-        return;
-      }
-      const reason = progress.cannotProgress
-        ? progress.reason
-        : await podsCannotStart(client, deployment);
-      if (reason) {
-        throw new Error(
-          `${what} cannot roll out, so the run stops here: the cluster says ${reason}`,
-        );
-      }
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `${what} did not become available within ${Math.round(
-          timeoutMs / 1000,
-        )} s: ${last || 'it could not be read'}`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, pollIntervalMs));
+  const { ctx, journal, client, namespace } = options;
+  const { cluster } = client;
+  const taskId = ctx.task.id;
+  const stepId = ctx.step?.id ?? 'unknown';
+  for (const manifest of options.manifests) {
+    ctx.logger.info(`Applying ${describeManifest(manifest, cluster)}`);
+    await ctx.checkpoint({
+      key: await checkpointKeyForObject({
+        journal,
+        taskId,
+        stepId,
+        cluster,
+        object: manifest,
+        key: `platform.kubernetes.apply.${cluster}.${namespace}.${manifest.kind}.${manifest.metadata.name}`,
+      }),
+      fn: () =>
+        applyManifest({
+          client,
+          journal,
+          manifest,
+          taskId,
+          stepId,
+          keep: options.keep,
+          log: message => ctx.logger.info(message),
+        }),
+    });
   }
 }

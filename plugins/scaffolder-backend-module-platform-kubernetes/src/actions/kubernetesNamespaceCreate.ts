@@ -1,19 +1,19 @@
 import { ConflictError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { KubernetesObject } from '@kubernetes/client-node';
 import {
-  checkpointKeyForIntent,
-  RollbackJournal,
-} from '@internal/plugin-platform-node';
+  ActionContext,
+  createTemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { JsonObject } from '@backstage/types';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { KubernetesObject } from '@kubernetes/client-node';
+import { RollbackJournal } from '@internal/plugin-platform-node';
+import { KubernetesClient } from '../kubernetes/client';
 import { resolveQuota } from '../kubernetes/config';
 import {
   describeKubernetesFailure,
   explained,
   toPlatformError,
 } from '../kubernetes/errors';
-import { podSecurityLabels } from '../kubernetes/deploymentPolicy';
-import { assertAdoptable } from '../kubernetes/namespaceResources';
-import { PlatformPermissions } from '@internal/plugin-platform-node';
 import {
   clusterInput,
   quotaInput,
@@ -21,32 +21,33 @@ import {
   toQuotaRequest,
 } from '../kubernetes/inputs';
 import {
-  factsOf,
+  checkpointKeyForObject,
+  CreatableObject,
   isCreatedByTask,
   journaledCreate,
-  journalRefOf,
+  JournaledCreateResult,
 } from '../kubernetes/journaledCreate';
+import { assertAdoptable } from '../kubernetes/namespaceResources';
 import { assertDns1123Label, platformMetadata } from '../kubernetes/ownership';
 import {
+  clientForStep,
+  KubernetesActionOptions,
   logDryRunObjects,
   NO_CLUSTER,
   NO_CLUSTER_CONFIGURED,
-  PlatformKubernetes,
 } from '../kubernetes/platformKubernetes';
+import { platformNamespaceObjects } from '../kubernetes/platformNamespace';
 import { examples } from './kubernetesNamespaceCreate.examples';
-
-export const QUOTA_NAME = 'platform-quota';
-export const LIMIT_RANGE_NAME = 'platform-defaults';
 
 /**
  * Creates a namespace for a service with a ResourceQuota and a LimitRange,
  * journaled for rollback.
+ *
+ * @public
  */
-export function createKubernetesNamespaceCreateAction(options: {
-  kubernetes: PlatformKubernetes;
-  journal: RollbackJournal;
-  access: PlatformPermissions;
-}) {
+export function createKubernetesNamespaceCreateAction(
+  options: KubernetesActionOptions,
+) {
   const { kubernetes, journal, access } = options;
   return createTemplateAction({
     id: 'platform:kubernetes:namespace:create',
@@ -103,7 +104,6 @@ export function createKubernetesNamespaceCreateAction(options: {
     async handler(ctx) {
       const { name, service, owner } = ctx.input;
       const adopt = ctx.input.adopt ?? false;
-      const keep = ctx.input.rollback === false;
       assertDns1123Label(name, 'Namespace name');
       assertDns1123Label(service, 'Service name');
       const metadata = platformMetadata({
@@ -115,47 +115,18 @@ export function createKubernetesNamespaceCreateAction(options: {
         kubernetes.settings,
         ctx.input.quota && toQuotaRequest(ctx.input.quota),
       );
-      const client = ctx.isDryRun
-        ? kubernetes.dryRunClientFor(ctx.input.cluster)
-        : kubernetes.clientFor(ctx.input.cluster);
-      const cluster = client?.cluster ?? NO_CLUSTER;
-      const { defaultRequest, default: defaultLimit } =
-        kubernetes.settings.limitRange;
-
-      const namespace = {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name,
-          ...metadata,
-          labels: {
-            ...metadata.labels,
-            ...podSecurityLabels(kubernetes.settings.policy.podSecurity),
-          },
-        },
-      };
-      const inNamespace = (objectName: string) => ({
-        name: objectName,
-        namespace: name,
-        ...metadata,
+      const client = clientForStep({
+        kubernetes,
+        cluster: ctx.input.cluster,
+        isDryRun: ctx.isDryRun,
       });
-      const quota = {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
-        metadata: inNamespace(QUOTA_NAME),
-        spec: { hard },
-      };
-      const limitRange = {
-        apiVersion: 'v1',
-        kind: 'LimitRange',
-        metadata: inNamespace(LIMIT_RANGE_NAME),
-        spec: {
-          limits: [
-            { type: 'Container', defaultRequest, default: defaultLimit },
-          ],
-        },
-      };
-
+      const cluster = client?.cluster ?? NO_CLUSTER;
+      const { namespace, quota, limitRange } = platformNamespaceObjects({
+        name,
+        metadata,
+        hard,
+        settings: kubernetes.settings,
+      });
       // Adopting is for a namespace this platform made for the same
       // service, and writes into it, so the user must be allowed to; anything
       // else with the name belongs to someone else.
@@ -172,96 +143,45 @@ export function createKubernetesNamespaceCreateAction(options: {
       ctx.output('namespace', name);
       ctx.output('cluster', cluster);
       ctx.output('quota', hard);
-
       if (ctx.isDryRun || !client) {
-        let adopted = false;
-        if (client) {
-          ctx.logger.info(
-            `Dry run: checking namespace ${name} on cluster ${cluster} with the API server's dry run`,
-          );
-          try {
-            await client.create(namespace, { dryRun: true });
-          } catch (e) {
-            if (describeKubernetesFailure(e).status !== 409) {
-              throw toPlatformError(
-                e,
-                `create namespace ${name} on cluster ${cluster}`,
-              );
-            }
-            const existing = await explained(
-              () => client.read(namespace),
-              `read namespace ${name} on cluster ${cluster}`,
-            );
-            if (existing) {
-              await acceptExisting(existing);
-              adopted = true;
-            }
-          }
-        }
-        logDryRunObjects({
-          logger: ctx.logger,
-          verb: 'create',
-          objects: [namespace, quota, limitRange],
-          skipped: client ? undefined : NO_CLUSTER_CONFIGURED,
-        });
-        ctx.output('adopted', adopted);
+        ctx.output(
+          'adopted',
+          await dryRunCreate({
+            logger: ctx.logger,
+            client,
+            namespace,
+            objects: [namespace, quota, limitRange],
+            acceptExisting,
+          }),
+        );
         return;
       }
 
-      // Each object is created once per run, even when the step runs again.
-      // A retry after a rollback creates it again: the key follows the attempt.
-      const create = async (
-        object: typeof namespace,
-        onForeign: (existing: KubernetesObject) => Promise<void> | void,
-      ) => {
-        ctx.logger.info(
-          `Creating ${object.kind} ${object.metadata.name} on cluster ${cluster}`,
-        );
-        return ctx.checkpoint({
-          key: await checkpointKeyForIntent(
-            journal,
-            {
-              taskId: ctx.task.id,
-              stepId: ctx.step?.id ?? 'unknown',
-              ...journalRefOf(factsOf(cluster, object)),
-            },
-            `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${name}.${
-              object.metadata.name
-            }`,
-          ),
-          fn: async () =>
-            journaledCreate({
-              journal,
-              client,
-              taskId: ctx.task.id,
-              stepId: ctx.step?.id ?? 'unknown',
-              object,
-              write: stamped => client.create(stamped, { dryRun: false }),
-              onForeign,
-              keep,
-            }),
-        });
-      };
-
+      const taskId = ctx.task.id;
       if (adopt) {
-        // Adopting writes into someone's namespace: the user's permission
-        // is checked before any request that could change anything.
-        const existing = await explained(
-          () => client.read(namespace),
-          `read namespace ${name} on cluster ${cluster}`,
-        );
-        const ownRun =
-          existing !== undefined &&
-          (await isCreatedByTask({
-            journal,
-            taskId: ctx.task.id,
-            facts: { cluster, apiVersion: 'v1', kind: 'Namespace', name },
-            object: existing,
-          }));
-        if (existing && !ownRun) {
-          await acceptExisting(existing);
-        }
+        await checkAdoption({
+          journal,
+          client,
+          taskId,
+          namespace,
+          acceptExisting,
+        });
       }
+      const create = (
+        object: CreatableObject,
+        onForeign: (existing: KubernetesObject) => Promise<void> | void,
+      ) =>
+        createOnce({
+          ctx,
+          journal,
+          client,
+          taskId,
+          stepId: ctx.step?.id ?? 'unknown',
+          namespace: name,
+          object,
+          onForeign,
+          keep: ctx.input.rollback === false,
+        });
       const adopted = !(await create(namespace, acceptExisting)).created;
       if (adopted) {
         ctx.logger.info(
@@ -282,5 +202,126 @@ export function createKubernetesNamespaceCreateAction(options: {
       }
       ctx.output('adopted', adopted);
     },
+  });
+}
+
+/**
+ * Asks the API server's dry run about the namespace, when there is a
+ * cluster to ask, and logs the objects the run would create. True when the
+ * namespace exists and would be adopted.
+ */
+async function dryRunCreate(options: {
+  logger: LoggerService;
+  client: KubernetesClient | undefined;
+  namespace: CreatableObject;
+  /** Everything the run would create, the namespace first. */
+  objects: CreatableObject[];
+  acceptExisting: (existing: KubernetesObject) => Promise<void>;
+}): Promise<boolean> {
+  const { logger, client, namespace } = options;
+  let adopted = false;
+  if (client) {
+    const where = `namespace ${namespace.metadata.name} on cluster ${client.cluster}`;
+    logger.info(`Dry run: checking ${where} with the API server's dry run`);
+    try {
+      await client.create(namespace, { dryRun: true });
+    } catch (e) {
+      if (describeKubernetesFailure(e).status !== 409) {
+        throw toPlatformError(e, `create ${where}`);
+      }
+      const existing = await explained(
+        () => client.read(namespace),
+        `read ${where}`,
+      );
+      if (existing) {
+        await options.acceptExisting(existing);
+        adopted = true;
+      }
+    }
+  }
+  logDryRunObjects({
+    logger,
+    verb: 'create',
+    objects: options.objects,
+    skipped: client ? undefined : NO_CLUSTER_CONFIGURED,
+  });
+  return adopted;
+}
+
+/**
+ * Adopting writes into someone's namespace: the user's permission is
+ * checked before any request that could change anything. A namespace this
+ * run created already is its own.
+ */
+async function checkAdoption(options: {
+  journal: RollbackJournal;
+  client: KubernetesClient;
+  taskId: string;
+  namespace: CreatableObject;
+  acceptExisting: (existing: KubernetesObject) => Promise<void>;
+}): Promise<void> {
+  const { journal, client, namespace } = options;
+  const { cluster } = client;
+  const name = namespace.metadata.name;
+  const existing = await explained(
+    () => client.read(namespace),
+    `read namespace ${name} on cluster ${cluster}`,
+  );
+  const ownRun =
+    existing !== undefined &&
+    (await isCreatedByTask({
+      journal,
+      taskId: options.taskId,
+      facts: { cluster, apiVersion: 'v1', kind: 'Namespace', name },
+      object: existing,
+    }));
+  if (existing && !ownRun) {
+    await options.acceptExisting(existing);
+  }
+}
+
+/**
+ * Creates the object once per run, even when the step runs again. A retry
+ * after a rollback creates it again: the key follows the attempt.
+ */
+async function createOnce(options: {
+  ctx: Pick<ActionContext<JsonObject>, 'checkpoint' | 'logger'>;
+  journal: RollbackJournal;
+  client: KubernetesClient;
+  taskId: string;
+  stepId: string;
+  /** The namespace the step creates, which the checkpoint key names. */
+  namespace: string;
+  object: CreatableObject;
+  onForeign: (existing: KubernetesObject) => Promise<void> | void;
+  keep: boolean;
+}): Promise<JournaledCreateResult> {
+  const { ctx, journal, client, taskId, stepId, object } = options;
+  const { cluster } = client;
+  ctx.logger.info(
+    `Creating ${object.kind} ${object.metadata.name} on cluster ${cluster}`,
+  );
+  return ctx.checkpoint({
+    key: await checkpointKeyForObject({
+      journal,
+      taskId,
+      stepId,
+      cluster,
+      object,
+      key: `platform.kubernetes.${object.kind.toLowerCase()}.create.${cluster}.${
+        options.namespace
+      }.${object.metadata.name}`,
+    }),
+    fn: async () =>
+      journaledCreate({
+        journal,
+        client,
+        taskId,
+        stepId,
+        object,
+        write: stamped => client.create(stamped, { dryRun: false }),
+        onForeign: options.onForeign,
+        keep: options.keep,
+      }),
   });
 }

@@ -11,7 +11,11 @@ import { isKubernetesStatus } from './errors';
 /** The field manager of every server-side apply the platform makes. */
 export const FIELD_MANAGER = 'backstage-platform';
 
-/** The few calls the platform makes, on one cluster. */
+/**
+ * The few calls the platform makes, on one cluster.
+ *
+ * @public
+ */
 export interface KubernetesClient {
   cluster: string;
   /** A plain create, never an apply: it fails with 409 if the name is taken. */
@@ -43,6 +47,7 @@ export interface KubernetesClient {
   }): Promise<T[]>;
 }
 
+/** @public */
 export interface ObjectRef {
   apiVersion: string;
   kind: string;

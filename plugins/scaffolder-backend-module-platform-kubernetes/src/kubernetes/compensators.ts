@@ -149,6 +149,7 @@ export function createKubernetesCompensator(options: {
   };
 }
 
+/** @public */
 export function createKubernetesCompensators(options: {
   clusters: KubernetesCluster[];
   namespaceDeletionTimeoutMs: number;

@@ -11,6 +11,8 @@ import { parseQuantity } from './quantity';
  * A cluster the platform actions may write to. The token stays in this
  * object and in the client built from it; it is never journaled, logged or
  * sent to a template.
+ *
+ * @public
  */
 export interface KubernetesCluster {
   name: string;
@@ -20,12 +22,22 @@ export interface KubernetesCluster {
   caData?: string;
 }
 
-/** Resources a namespace's quota limits, by ResourceQuota `hard` key. */
+/**
+ * Resources a namespace's quota limits, by ResourceQuota `hard` key.
+ *
+ * @public
+ */
 export type QuotaRequest = Partial<Record<QuotaResource, string>>;
+/** @public */
 export const QUOTA_RESOURCES = ['cpu', 'memory', 'pods'] as const;
+/** @public */
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
-/** `platform.kubernetes` in app-config, with defaults filled in. */
+/**
+ * `platform.kubernetes` in app-config, with defaults filled in.
+ *
+ * @public
+ */
 export interface PlatformKubernetesSettings {
   defaultCluster?: string;
   quota: {
@@ -178,7 +190,11 @@ function readDeploymentPolicy(
   };
 }
 
-/** The cluster a template names, or the default one. */
+/**
+ * The cluster a template names, or the default one.
+ *
+ * @public
+ */
 export function selectCluster(
   clusters: KubernetesCluster[],
   settings: PlatformKubernetesSettings,
@@ -202,6 +218,8 @@ export function selectCluster(
  * The quota a template asks for, over `base` (the configured defaults for a
  * new namespace), refused when any resource goes beyond the configured
  * maximum.
+ *
+ * @public
  */
 export function resolveQuota(
   settings: PlatformKubernetesSettings,

@@ -11,9 +11,14 @@ import type {
 } from '@kubernetes/client-node';
 import { Manifest } from './manifests';
 
+/** @public */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
-/** What `platform:kubernetes:apply` may deploy (`platform.kubernetes.policy`). */
+/**
+ * What `platform:kubernetes:apply` may deploy (`platform.kubernetes.policy`).
+ *
+ * @public
+ */
 export interface DeploymentPolicySettings {
   /** The Pod Security Standard every workload must meet. */
   podSecurity: PodSecurityLevel;
@@ -40,6 +45,7 @@ export interface PolicyViolation {
   rule: string;
 }
 
+/** @public */
 export interface DeploymentPolicyOptions {
   manifests: Manifest[];
   /** The service's name, which its Ingress host must start with. */
@@ -98,6 +104,10 @@ const SELINUX_TYPES = new Set([
 ]);
 
 const PROFILE_TYPES = new Set(['RuntimeDefault', 'Localhost']);
+const PROFILES = [
+  ['seccompProfile', 'seccomp'],
+  ['appArmorProfile', 'AppArmor'],
+] as const;
 
 const APPARMOR_ANNOTATION_PREFIX =
   'container.apparmor.security.beta.kubernetes.io/';
@@ -176,23 +186,16 @@ function checkSecurityContext(
       );
     }
   }
-  const seccomp = securityContext.seccompProfile;
-  if (isSet(seccomp) && !PROFILE_TYPES.has(seccomp.type)) {
-    report(
-      `${path}.seccompProfile.type`,
-      `seccomp profile type ${shown(
-        seccomp.type,
-      )} is not allowed; use RuntimeDefault or Localhost`,
-    );
-  }
-  const appArmor = securityContext.appArmorProfile;
-  if (isSet(appArmor) && !PROFILE_TYPES.has(appArmor.type)) {
-    report(
-      `${path}.appArmorProfile.type`,
-      `AppArmor profile type ${shown(
-        appArmor.type,
-      )} is not allowed; use RuntimeDefault or Localhost`,
-    );
+  for (const [field, name] of PROFILES) {
+    const profile = securityContext[field];
+    if (isSet(profile) && !PROFILE_TYPES.has(profile.type)) {
+      report(
+        `${path}.${field}.type`,
+        `${name} profile type ${shown(
+          profile.type,
+        )} is not allowed; use RuntimeDefault or Localhost`,
+      );
+    }
   }
   if (securityContext.windowsOptions?.hostProcess === true) {
     report(
@@ -543,7 +546,11 @@ export function findPolicyViolations(
   return violations;
 }
 
-/** Throws one InputError listing every violation (object, field, rule), or returns. */
+/**
+ * Throws one InputError listing every violation (object, field, rule), or returns.
+ *
+ * @public
+ */
 export function assertDeploymentPolicy(options: DeploymentPolicyOptions): void {
   const violations = findPolicyViolations(options);
   if (violations.length === 0) {

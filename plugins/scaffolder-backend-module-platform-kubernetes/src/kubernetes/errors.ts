@@ -107,7 +107,11 @@ export function toPlatformError(error: unknown, doing: string): Error {
   );
 }
 
-/** Runs a call and turns its failure into the error a user sees. */
+/**
+ * Runs a call and turns its failure into the error a user sees.
+ *
+ * @public
+ */
 export async function explained<T>(
   call: () => Promise<T>,
   doing: string,

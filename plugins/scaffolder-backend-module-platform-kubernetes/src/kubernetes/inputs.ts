@@ -4,8 +4,10 @@ import { QuotaRequest } from './config';
 /**
  * The zod instance the scaffolder hands to per-key input schemas, named
  * without a dependency on zod of our own.
+ *
+ * @public
  */
-type Zod = Parameters<
+export type Zod = Parameters<
   Extract<
     NonNullable<
       NonNullable<Parameters<typeof createTemplateAction>[0]['schema']>['input']
@@ -21,6 +23,7 @@ export const CLUSTER_DESCRIPTION =
 export const clusterInput = (z: Zod) =>
   z.string({ description: CLUSTER_DESCRIPTION }).optional();
 
+/** @public */
 export const rollbackInput = (z: Zod) =>
   z
     .boolean({
@@ -44,7 +47,11 @@ export const quotaInput = (z: Zod, description: string) =>
     { description },
   );
 
-/** Quantities as strings; YAML templates write pods as a number. */
+/**
+ * Quantities as strings; YAML templates write pods as a number.
+ *
+ * @public
+ */
 export function toQuotaRequest(quota: {
   cpu?: string;
   memory?: string;

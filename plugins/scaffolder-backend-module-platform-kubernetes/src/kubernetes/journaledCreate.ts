@@ -1,6 +1,9 @@
 import { JsonObject } from '@backstage/types';
 import { KubernetesObject } from '@kubernetes/client-node';
-import { RollbackJournal } from '@internal/plugin-platform-node';
+import {
+  checkpointKeyForIntent,
+  RollbackJournal,
+} from '@internal/plugin-platform-node';
 import { KubernetesClient, ObjectRef } from './client';
 import { describeKubernetesFailure, toPlatformError } from './errors';
 import { createOwnershipNonce } from '@internal/plugin-platform-node';
@@ -74,6 +77,27 @@ export function describeObject(facts: KubernetesObjectFacts): string {
 }
 
 /**
+ * The checkpoint key of a journaled write of `object`: `key`, followed by
+ * the attempt of the step's journal entry for it, so that a retry after a
+ * rollback writes again while a replay of the same attempt does not.
+ */
+export function checkpointKeyForObject(options: {
+  journal: RollbackJournal;
+  taskId: string;
+  stepId: string;
+  cluster: string;
+  object: ObjectRef;
+  key: string;
+}): Promise<string> {
+  const { journal, taskId, stepId, cluster, object } = options;
+  return checkpointKeyForIntent(
+    journal,
+    { taskId, stepId, ...journalRefOf(factsOf(cluster, object)) },
+    options.key,
+  );
+}
+
+/**
  * Whether the task's journal proves it created `object` (by the recorded
  * uid, or the nonce of an outcome it never saw): such an object is the
  * run's own, not something that existed before it.
@@ -94,6 +118,12 @@ export async function isCreatedByTask(options: {
       isCreatedByEntry(options.object, entry.data as KubernetesObjectFacts),
   );
 }
+
+/** An object `journaledCreate` can stamp with the journal's nonce. */
+export type CreatableObject = KubernetesObject &
+  ObjectRef & {
+    metadata: { annotations?: Record<string, string> };
+  };
 
 export type JournaledCreateResult = {
   uid: string;
@@ -134,10 +164,7 @@ export async function journaledCreate(options: {
   client: KubernetesClient;
   taskId: string;
   stepId: string;
-  object: KubernetesObject &
-    ObjectRef & {
-      metadata: { annotations?: Record<string, string> };
-    };
+  object: CreatableObject;
   /** Sends the object as given, which carries the journal's nonce. */
   write: (object: KubernetesObject) => Promise<KubernetesObject>;
   onForeign: (existing: KubernetesObject) => Promise<void> | void;

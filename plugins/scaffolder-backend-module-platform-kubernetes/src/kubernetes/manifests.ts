@@ -3,16 +3,23 @@ import { InputError } from '@backstage/errors';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'yaml';
+import { describeObject, factsOf } from './journaledCreate';
 
-/** The kinds `platform:kubernetes:apply` deploys, in the order it applies them. */
+/**
+ * The kinds `platform:kubernetes:apply` deploys, in the order it applies them.
+ *
+ * @public
+ */
 export const APPLIED_KINDS = [
   { kind: 'Deployment', apiVersion: 'apps/v1' },
   { kind: 'Service', apiVersion: 'v1' },
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1' },
 ] as const;
 
+/** @public */
 export type AppliedKind = (typeof APPLIED_KINDS)[number]['kind'];
 
+/** @public */
 export interface Manifest {
   apiVersion: string;
   kind: AppliedKind;
@@ -26,10 +33,17 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
+/** `Deployment web in namespace payments on cluster prod`. */
+export function describeManifest(manifest: Manifest, cluster: string): string {
+  return describeObject(factsOf(cluster, manifest));
+}
+
 /**
  * Every YAML document of a file, or of the .yaml/.yml files of a directory.
  * A symlink is refused wherever it is: it could point outside the workspace,
  * at a file the template's author never meant to deploy.
+ *
+ * @public
  */
 export async function readManifestFiles(
   workspacePath: string,
@@ -99,6 +113,8 @@ function isValidName(kind: AppliedKind, name: string): boolean {
  * Checks what a template generated before anything is sent: only the kinds
  * we deploy, each in the target namespace, a Deployment and a Service at
  * least, and an Ingress exactly when the service is public.
+ *
+ * @public
  */
 export function checkManifests(options: {
   documents: unknown[];

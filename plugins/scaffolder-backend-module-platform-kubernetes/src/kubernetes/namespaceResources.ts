@@ -9,7 +9,11 @@ import { isManagedByPlatform, LABEL_SERVICE } from './ownership';
 import { ANNOTATION_OWNER_REF } from './ownership';
 import { PlatformKubernetes } from './platformKubernetes';
 
-/** A namespace as the platform's permission rules see it. */
+/**
+ * A namespace as the platform's permission rules see it.
+ *
+ * @public
+ */
 export function toNamespaceResource(
   cluster: string,
   namespace: KubernetesObject,
@@ -25,6 +29,8 @@ export function toNamespaceResource(
  * Namespaces by permission resource ref, `<cluster>/<name>`, read from the
  * clusters platform actions write to; undefined for a ref that names no
  * such cluster or namespace.
+ *
+ * @public
  */
 export async function namespaceResources(
   kubernetes: PlatformKubernetes,
@@ -91,6 +97,8 @@ export async function assertMayWriteInto(options: {
  * the run asked to adopt it, the platform manages it for the same service
  * and the user may write into it. Adopting is a write into someone's
  * namespace, so the permission is part of the rule.
+ *
+ * @public
  */
 export async function assertAdoptable(options: {
   existing: KubernetesObject;

@@ -1,13 +1,21 @@
 import { InputError } from '@backstage/errors';
 import { KubernetesObject } from '@kubernetes/client-node';
 
+/** @public */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** @public */
 export const MANAGED_BY_PLATFORM = 'backstage-platform';
+/** @public */
 export const LABEL_OWNER = 'platform.internal/owner';
+/** @public */
 export const LABEL_SERVICE = 'platform.internal/service';
 /** The stock Kubernetes tab finds a component's objects by this label. */
 export const LABEL_KUBERNETES_ID = 'backstage.io/kubernetes-id';
-/** The task that created the object: for people to read, never proof of anything. */
+/**
+ * The task that created the object: for people to read, never proof of anything.
+ *
+ * @public
+ */
 export const ANNOTATION_CREATED_BY_TASK = 'platform.internal/created-by-task';
 /**
  * The nonce the creating run journaled before the create: proof, after an
@@ -15,12 +23,17 @@ export const ANNOTATION_CREATED_BY_TASK = 'platform.internal/created-by-task';
  */
 export const ANNOTATION_RUN_NONCE = 'platform.internal/run-nonce';
 export const ANNOTATION_CREATED_BY = 'platform.internal/created-by';
+/** @public */
 export const ANNOTATION_OWNER_REF = 'platform.internal/owner-ref';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Namespace and Service names: a DNS-1123 label, as the API server wants. */
+/**
+ * Namespace and Service names: a DNS-1123 label, as the API server wants.
+ *
+ * @public
+ */
 export function assertDns1123Label(value: string, what: string): void {
   if (value.length > 63 || !DNS1123_LABEL.test(value)) {
     throw new InputError(
@@ -32,6 +45,8 @@ export function assertDns1123Label(value: string, what: string): void {
 /**
  * The team part of an owner entity ref (`group:default/payments-team` gives
  * `payments-team`), checked as a label value.
+ *
+ * @public
  */
 export function ownerLabelValue(owner: string): string {
   const name = owner.replace(/^[^:]*:/, '').replace(/^[^/]*\//, '');
@@ -75,6 +90,7 @@ export function platformMetadata(options: {
   };
 }
 
+/** @public */
 export function isManagedByPlatform(object: KubernetesObject): boolean {
   return object.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_PLATFORM;
 }

@@ -1,5 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import {
+  PlatformPermissions,
+  RollbackJournal,
+} from '@internal/plugin-platform-node';
 import { createKubernetesClient, KubernetesClient } from './client';
 import {
   KubernetesCluster,
@@ -12,6 +16,8 @@ import {
 /**
  * What every Kubernetes action is built from: the writable clusters and the
  * platform's settings, read once from app-config in `module.ts`.
+ *
+ * @public
  */
 export interface PlatformKubernetes {
   clusters: KubernetesCluster[];
@@ -26,6 +32,32 @@ export interface PlatformKubernetes {
   dryRunClientFor(cluster: string | undefined): KubernetesClient | undefined;
 }
 
+/**
+ * What every Kubernetes action is created with, injected from `module.ts`.
+ *
+ * @public
+ */
+export interface KubernetesActionOptions {
+  kubernetes: PlatformKubernetes;
+  journal: RollbackJournal;
+  access: PlatformPermissions;
+}
+
+/**
+ * The client a step works with: for a dry run, undefined when there is no
+ * cluster to ask (see `dryRunClientFor`).
+ */
+export function clientForStep(options: {
+  kubernetes: PlatformKubernetes;
+  cluster: string | undefined;
+  isDryRun?: boolean;
+}): KubernetesClient | undefined {
+  return options.isDryRun
+    ? options.kubernetes.dryRunClientFor(options.cluster)
+    : options.kubernetes.clientFor(options.cluster);
+}
+
+/** @public */
 export function readPlatformKubernetes(config: Config): PlatformKubernetes {
   const clusters = readClusters(config);
   const settings = readPlatformKubernetesSettings(config);

@@ -76,6 +76,8 @@ function format(hard: QuotaHard): string {
  * else is theirs and survives, and the rollback says so. The write is a
  * replace carrying the resourceVersion that was compared, so a change made
  * between the read and the write is never overwritten either.
+ *
+ * @public
  */
 export function createQuotaChangeCompensator(options: {
   clusters: KubernetesCluster[];
