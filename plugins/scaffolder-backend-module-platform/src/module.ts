@@ -7,7 +7,11 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import {
+  scaffolderActionsExtensionPoint,
+  scaffolderServiceRef,
+} from '@backstage/plugin-scaffolder-node';
 import {
   PlatformPermissions,
   platformRollbackServiceRef,
@@ -23,6 +27,7 @@ import { createCatalogRegisterAction } from './actions/catalogRegister';
 import { createPlatformPreflightAction } from './actions/platformPreflight';
 import { createCatalogLocationCompensator } from './catalog/catalogLocationCompensator';
 import { PlatformPreflight } from './preflight/PlatformPreflight';
+import { registerCreateServiceAction } from './registry/createServiceAction';
 import { createNamesRouter } from './service/namesRouter';
 
 /**
@@ -30,7 +35,8 @@ import { createNamesRouter } from './service/namesRouter';
  * (every check of the run's later steps before its first write), the
  * name-availability API behind the template's name field, and
  * `platform:catalog:register`, whose registration is rolled back like the
- * rest of the run.
+ * rest of the run; and `create-service` in the actions registry, for the
+ * CLI and AI assistants.
  *
  * @public
  */
@@ -50,6 +56,9 @@ export const scaffolderModulePlatform = createBackendModule({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
+        scaffolderService: scaffolderServiceRef,
+        urlReader: coreServices.urlReader,
       },
       async init({
         scaffolder,
@@ -62,6 +71,9 @@ export const scaffolderModulePlatform = createBackendModule({
         permissions,
         permissionsRegistry,
         catalog,
+        actionsRegistry,
+        scaffolderService,
+        urlReader,
       }) {
         const actions = scrubbedActions(scaffolder, scrubber);
         const integrations = ScmIntegrations.fromConfig(config);
@@ -96,6 +108,13 @@ export const scaffolderModulePlatform = createBackendModule({
         });
         actions.addActions(createPlatformPreflightAction({ preflight }));
         httpRouter.use(createNamesRouter({ httpAuth, preflight }));
+
+        registerCreateServiceAction({
+          actionsRegistry,
+          scaffolder: scaffolderService,
+          catalog,
+          urlReader,
+        });
       },
     });
   },

@@ -1,46 +1,15 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import yaml from 'yaml';
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { JsonObject } from '@backstage/types';
-import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AlphaEntity } from '@backstage/catalog-model/alpha';
 import { PlatformRun } from '@internal/plugin-platform-common';
+import { LocalGithubApiServer, LocalKubernetesApiServer } from 'local-targets';
+import { FakeCatalog, waitFor } from '@internal/platform-test-utils';
 import {
-  LocalGithubApiServer,
-  LocalKubernetesApiServer,
-  startGithubApiServer,
-  startKubernetesApiServer,
-} from 'local-targets';
-import { platformModules } from '../__testUtils__/platformModules';
-import {
-  TEST_CLUSTER_TOKEN,
-  testClusterConfig,
-} from '@internal/platform-test-utils';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
-import { FakeCatalog, readFromGithub } from '@internal/platform-test-utils';
-import { waitFor } from '@internal/platform-test-utils';
+  GoldenPathBackend,
+  startGoldenPathBackend,
+} from '../__testUtils__/goldenPathBackend';
 
 jest.setTimeout(90_000);
-
-const TEMPLATE_PATH = path.resolve(
-  __dirname,
-  '../../../../examples/templates/microservice/template.yaml',
-);
-const GITHUB_TOKEN = 'golden-path-run-token';
-
-// As the catalog holds it: fetch:template resolves the skeletons relative to
-// the location the template was read from.
-const template = yaml.parse(fs.readFileSync(TEMPLATE_PATH, 'utf8'));
-template.metadata.namespace = 'default';
-template.metadata.annotations = {
-  'backstage.io/managed-by-location': `file:${TEMPLATE_PATH}`,
-};
 
 /** The catalog file a run of the golden path registers for `name`. */
 const catalogInfoUrl = (name: string) =>
@@ -71,62 +40,16 @@ describe('the microservice golden path, run against the local targets', () => {
   let github: LocalGithubApiServer;
   let cluster: LocalKubernetesApiServer;
   let catalog: FakeCatalog;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: GoldenPathBackend['backend'];
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    github = await startGithubApiServer({
-      host: 'github.com',
-      orgs: ['example-org'],
-      tokens: {
-        [GITHUB_TOKEN]: {
-          login: 'platform-bot',
-          scopes: ['repo', 'delete_repo'],
-        },
-      },
-    });
-    cluster = await startKubernetesApiServer({
-      token: TEST_CLUSTER_TOKEN,
-      deploymentAvailableAfterMs: 30,
-      namespaceDeletionDelayMs: 30,
-    });
-    const clusterConfig = testClusterConfig(cluster);
-    catalog = new FakeCatalog({
-      entities: [template],
-      readFile: readFromGithub(github),
-    });
-    backend = await startTestBackend({
-      features: [
-        scaffolderPlugin,
-        ...platformModules,
-        catalog.service.factory,
-        mockServices.database.factory({ knex: createSqliteDatabase() }),
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://backstage.test' },
-            integrations: {
-              github: [
-                {
-                  host: 'github.com',
-                  apiBaseUrl: github.url,
-                  token: GITHUB_TOKEN,
-                },
-              ],
-            },
-            kubernetes: clusterConfig.kubernetes,
-            platform: {
-              ...(clusterConfig.platform as JsonObject),
-              rollback: { pollInterval: { milliseconds: 200 } },
-            },
-          },
-        }),
-      ],
-    });
+    ({ github, cluster, catalog, backend, stop } =
+      await startGoldenPathBackend());
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await github?.close();
-    await cluster?.close();
+    await stop?.();
   });
 
   const auth = mockCredentials.user.header();

@@ -7,7 +7,7 @@ import {
 /**
  * The owning team and the lifecycle stage of an entity, as the cards show
  * them. The ownership URLs and typed dependencies are read with the shared
- * readers of `@internal/plugin-platform-common`.
+ * readers of the platform's common package (`plugin-platform-common`).
  */
 export interface OwnerAndLifecycle {
   /** A full ref such as `group:default/team-payments`. */

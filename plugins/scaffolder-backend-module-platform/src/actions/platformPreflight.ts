@@ -10,8 +10,8 @@ import { examples } from './platformPreflight.examples';
  * `platform:preflight`: checks everything a run's platform steps need before
  * the first of them writes anything, and fails the run with every problem at
  * once when something stands in the way.
-  *
-  * @public
+ *
+ * @public
  */
 export function createPlatformPreflightAction(options: {
   preflight: PlatformPreflight;

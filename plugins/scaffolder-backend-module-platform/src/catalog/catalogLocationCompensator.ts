@@ -64,8 +64,8 @@ function failed(error: unknown, doing: string): Error {
  * location with that target is reported for a person to check, never
  * deleted. Rollback runs without a user, so it acts with the module's own
  * service credentials.
-  *
-  * @public
+ *
+ * @public
  */
 export function createCatalogLocationCompensator(options: {
   catalog: CatalogService;

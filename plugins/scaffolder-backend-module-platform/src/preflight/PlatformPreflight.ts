@@ -69,8 +69,8 @@ export interface PlannedStep {
  * Something that would make the run fail. `denied`: the user may not;
  * `taken`: a name exists already; `invalid`: the input is wrong;
  * `unchecked`: a system that must be asked did not answer.
-  *
-  * @public
+ *
+ * @public
  */
 export interface PreflightProblem {
   kind: 'denied' | 'taken' | 'invalid' | 'unchecked';
@@ -107,8 +107,8 @@ interface NamespacePlan {
  * create being free (in the catalog, on GitHub, on the cluster), every
  * namespace it writes into being the user's, its quotas within bounds and
  * its manifests within the deployment policy. It only reads.
-  *
-  * @public
+ *
+ * @public
  */
 export class PlatformPreflight {
   private readonly isActionAllowed;
