@@ -5,7 +5,8 @@ import { withCatalog } from '../lib/catalog';
 import {
   OutputFormat,
   outputOption,
-  printJson,
+  printFields,
+  printOutput,
   printTable,
   shortRef,
 } from '../lib/output';
@@ -63,13 +64,7 @@ function printServiceDetails(service: ServiceSummary): void {
       service.dependents.length > 0 ? service.dependents : ['none'],
     ],
   ];
-  const width = Math.max(...fields.map(([label]) => label.length)) + 2;
-  for (const [label, values] of fields) {
-    values.forEach((value, index) => {
-      const heading = index === 0 ? `${label}:` : '';
-      process.stdout.write(`${heading.padEnd(width)}${value}\n`);
-    });
-  }
+  printFields(fields);
 }
 
 export function registerServicesCommands(program: Command): void {
@@ -128,11 +123,7 @@ Examples:
             },
           }),
         );
-        if (options.output === 'json') {
-          printJson(found);
-        } else {
-          printServiceTable(found);
-        }
+        printOutput(options.output, found, printServiceTable);
       },
     );
 
@@ -169,11 +160,10 @@ Example:
       if (!entity) {
         throw new NotFoundError(`The catalog has no ${ref}`);
       }
-      const service = toServiceSummary(entity);
-      if (options.output === 'json') {
-        printJson(service);
-      } else {
-        printServiceDetails(service);
-      }
+      printOutput(
+        options.output,
+        toServiceSummary(entity),
+        printServiceDetails,
+      );
     });
 }

@@ -1,5 +1,6 @@
 import { CatalogApi, CatalogClient } from '@backstage/catalog-client';
-import { ResponseError, toError } from '@backstage/errors';
+import { ResponseError } from '@backstage/errors';
+import { tokenRefused, unreachable } from './backend';
 import { readCredentials } from './credentials';
 
 /** A failed catalog request in one sentence that says what to do about it. */
@@ -7,20 +8,11 @@ function describeFailure(error: unknown, url: string): Error {
   if (ResponseError.is(error)) {
     const answer = `${error.statusCode} ${error.statusText}: ${error.cause.message}`;
     if (error.statusCode === 401) {
-      return new Error(
-        `The backend at ${url} did not accept the token (${answer}); run platform login --url URL --token TOKEN, or set PLATFORM_TOKEN`,
-      );
+      return tokenRefused(url, answer);
     }
     return new Error(`The catalog at ${url} answered ${answer}`);
   }
-  const failure = toError(error);
-  // Node's fetch puts the reason (ECONNREFUSED, ENOTFOUND) in the cause.
-  if (failure.name === 'TypeError' && failure.cause !== undefined) {
-    const cause = toError(failure.cause);
-    const reason = 'code' in cause ? String(cause.code) : cause.message;
-    return new Error(`Cannot reach the backend at ${url} (${reason})`);
-  }
-  return failure;
+  return unreachable(error, url);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { Option } from 'commander';
 
-/** The `-o, --output` option of the commands that print catalog data. */
+/** The `-o, --output` option of every command that prints data. */
 export function outputOption(): Option {
   return new Option('-o, --output <format>', 'how to print the result')
     .choices(['table', 'json'])
@@ -10,8 +10,17 @@ export function outputOption(): Option {
 
 export type OutputFormat = 'table' | 'json';
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** The value as JSON with `-o json`, otherwise laid out for a person. */
+export function printOutput<T>(
+  format: OutputFormat,
+  value: T,
+  forPeople: (value: T) => void,
+): void {
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  } else {
+    forPeople(value);
+  }
 }
 
 /** Columns padded to their widest cell, two spaces apart. */
@@ -24,6 +33,20 @@ export function printTable(rows: string[][]): void {
       column === row.length - 1 ? cell : cell.padEnd(widths[column]),
     );
     process.stdout.write(`${cells.join('  ')}\n`);
+  }
+}
+
+/**
+ * Labelled fields one under the other, the values aligned; a field with
+ * several values takes a line for each.
+ */
+export function printFields(fields: Array<[string, string[]]>): void {
+  const width = Math.max(...fields.map(([label]) => label.length)) + 2;
+  for (const [label, values] of fields) {
+    values.forEach((value, index) => {
+      const heading = index === 0 ? `${label}:` : '';
+      process.stdout.write(`${`${heading.padEnd(width)}${value}`.trimEnd()}\n`);
+    });
   }
 }
 

@@ -1,0 +1,245 @@
+import { AddressInfo } from 'node:net';
+import { stripVTControlCharacters } from 'node:util';
+import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { JsonObject } from '@backstage/types';
+import platformPolicy from '@internal/plugin-permission-backend-module-platform';
+import {
+  authAs,
+  createSqliteDatabase,
+  FakeCatalog,
+  groupEntities,
+  readFromGithub,
+  realPermissionFeatures,
+  testClusterConfig,
+  TEST_CLUSTER_TOKEN,
+  UNPACED_GITHUB,
+  waitFor,
+} from '@internal/platform-test-utils';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  LocalGithubApiServer,
+  LocalKubernetesApiServer,
+  startGithubApiServer,
+  startKubernetesApiServer,
+} from 'local-targets';
+import request from 'supertest';
+import { goldenPathTemplate } from './__testUtils__/goldenPathBackend';
+import { platformModules } from './__testUtils__/platformModules';
+
+jest.setTimeout(60_000);
+
+const GITHUB_TOKEN = 'mcp-test-github-token';
+const CREATE_SERVICE = 'scaffolder.create-service';
+
+/** The parameters the template requires, and a lifecycle for its catalog entry. */
+const values = (name: string) => ({
+  service_name: name,
+  owner: 'group:default/team-payments',
+  github_org: 'example-org',
+  language: 'go',
+  lifecycle: 'experimental',
+});
+
+/**
+ * The platform's create-service action as an agent sees it: through
+ * Backstage's MCP server (`@backstage/plugin-mcp-actions-backend`) with the
+ * MCP SDK's own client, against the real scaffolder, every platform module,
+ * the real permission backend with the platform's policy, and the loopback
+ * GitHub and Kubernetes servers.
+ */
+describe('the platform over MCP', () => {
+  let github: LocalGithubApiServer;
+  let cluster: LocalKubernetesApiServer;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let url: string;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    github = await startGithubApiServer({
+      host: 'github.com',
+      orgs: ['example-org'],
+      tokens: {
+        [GITHUB_TOKEN]: {
+          login: 'platform-bot',
+          scopes: ['repo', 'delete_repo'],
+        },
+      },
+    });
+    cluster = await startKubernetesApiServer({ token: TEST_CLUSTER_TOKEN });
+    const clusterConfig = testClusterConfig(cluster);
+    backend = await startTestBackend({
+      features: [
+        ...realPermissionFeatures,
+        platformPolicy,
+        scaffolderPlugin,
+        ...platformModules,
+        mcpActionsPlugin,
+        actionsRegistryServiceFactory,
+        actionsServiceFactory,
+        new FakeCatalog({
+          entities: [goldenPathTemplate() as any, ...groupEntities],
+          readFile: readFromGithub(github),
+        }).service.factory,
+        mockServices.database.factory({ knex: createSqliteDatabase() }),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://backstage.test' },
+            backend: {
+              baseUrl: 'http://localhost:0',
+              // The plugins whose actions the MCP server offers.
+              actions: { pluginSources: ['scaffolder'] },
+            },
+            permission: { enabled: true },
+            integrations: {
+              github: [
+                {
+                  host: 'github.com',
+                  apiBaseUrl: github.url,
+                  token: GITHUB_TOKEN,
+                },
+              ],
+            },
+            kubernetes: clusterConfig.kubernetes,
+            platform: {
+              ...(clusterConfig.platform as JsonObject),
+              permissions: { adminGroups: ['group:default/platform-admins'] },
+              github: UNPACED_GITHUB,
+            },
+            mcpActions: { name: 'platform-test' },
+          },
+        }),
+      ],
+    });
+    url = `http://localhost:${(backend.server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map(client => client.close()));
+    await backend?.stop();
+    await github?.close();
+    await cluster?.close();
+  });
+
+  /** An MCP session with the backend's MCP server, as `authorization` would have it. */
+  async function connect(authorization: string): Promise<Client> {
+    const client = new Client({ name: 'platform-mcp-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/api/mcp-actions/v1`), {
+        requestInit: { headers: { Authorization: authorization } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+
+  const writes = () => [
+    ...github.requests.filter(r => r.method !== 'GET'),
+    ...cluster.requests.filter(r => r.write),
+  ];
+
+  it('lists the create-service tool with its input schema', async () => {
+    const { tools } = await (await connect(authAs('ada'))).listTools();
+    const tool = tools.find(t => t.name === CREATE_SERVICE);
+    expect(tool).toMatchObject({
+      description: expect.stringContaining('golden-path template'),
+      annotations: {
+        title: 'Create a service from a golden path',
+        destructiveHint: true,
+      },
+      inputSchema: {
+        type: 'object',
+        properties: {
+          templateRef: {
+            type: 'string',
+            default: 'template:default/microservice',
+          },
+          values: { type: 'object' },
+          plan: { type: 'boolean', default: false },
+        },
+        required: ['values'],
+      },
+    });
+  });
+
+  it('plans a service: the steps and what each would do, with zero writes', async () => {
+    const client = await connect(authAs('ada'));
+    const before = writes().length;
+    const result = await client.callTool({
+      name: CREATE_SERVICE,
+      arguments: { values: values('mcp-planned'), plan: true },
+    });
+    expect(result.isError).toBeFalsy();
+    const plan = result.structuredContent as {
+      accepted: boolean;
+      steps: Array<{ id: string; action: string }>;
+      log: string[];
+    };
+    expect(plan.accepted).toBe(true);
+    expect(plan.steps.map(step => step.id)).toEqual([
+      'render',
+      'render-shared',
+      'render-ingress',
+      'preflight',
+      'repo',
+      'namespace',
+      'deploy',
+      'register',
+    ]);
+    // The dry run's log keeps its logger's colours.
+    expect(plan.log.map(stripVTControlCharacters)).toContain(
+      'info: Dry run: would create private repository example-org/mcp-planned on github.com with 10 file(s) on main, topics golden-path, go, access for team-payments',
+    );
+    expect(writes()).toHaveLength(before);
+    expect(github.getRepo('example-org', 'mcp-planned')).toBeUndefined();
+  });
+
+  it("refuses one team's reading of another team's run", async () => {
+    const before = writes().length;
+    // ada starts a run; its preflight refuses it, as the namespace is taken.
+    cluster.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'mcp-taken' },
+    });
+    const ada = await connect(authAs('ada'));
+    const started = await ada.callTool({
+      name: CREATE_SERVICE,
+      arguments: { values: values('mcp-taken') },
+    });
+    const { taskId } = started.structuredContent as { taskId: string };
+    await waitFor(`task ${taskId} to fail`, async () => {
+      const task = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${taskId}`)
+        .set('Authorization', authAs('ada'));
+      return task.body.status === 'failed' ? true : undefined;
+    });
+    expect(writes()).toHaveLength(before);
+
+    // grace, of another team, may not read its log; ada may.
+    const readLog = (client: Client) =>
+      client.callTool({
+        name: 'scaffolder.get-scaffolder-task-logs',
+        arguments: { taskId },
+      });
+    const grace = await connect(authAs('grace'));
+    expect(await readLog(grace)).toMatchObject({
+      isError: true,
+      content: [
+        { type: 'text', text: expect.stringMatching(/^NotAllowedError: /) },
+      ],
+    });
+    const log = (await readLog(ada)).structuredContent as {
+      events: Array<{ body: { message: string } }>;
+    };
+    expect(log.events.map(event => event.body.message).join('\n')).toContain(
+      'Namespace mcp-taken already exists on cluster local; choose another name',
+    );
+  });
+});
