@@ -65,7 +65,7 @@ test('the Platform page lists services filterable by team and lifecycle', async 
     page.getByRole('link', { name: 'Payments', exact: true }),
   ).toBeVisible();
 
-  await page.getByLabel('Lifecycle').click();
+  await page.getByRole('button', { name: /^Lifecycle / }).click();
   await page.getByRole('option', { name: 'experimental' }).click();
   // Other browser tests may have registered more services: assert what the
   // filter keeps and drops, not a count.
@@ -77,9 +77,9 @@ test('the Platform page lists services filterable by team and lifecycle', async 
     page.getByRole('link', { name: 'Payments', exact: true }),
   ).toHaveCount(0);
 
-  await page.getByLabel('Lifecycle').click();
+  await page.getByRole('button', { name: /^Lifecycle / }).click();
   await page.getByRole('option', { name: 'All lifecycles' }).click();
-  await page.getByLabel('Team').click();
+  await page.getByRole('button', { name: /^Team / }).click();
   await page.getByRole('option', { name: 'team-payments' }).click();
   await expect(
     page.getByRole('link', { name: 'Payments', exact: true }),
