@@ -1,5 +1,5 @@
 /**
- * The platform's rollback for @backstage/plugin-scaffolder-backend: the
+ * The platform's rollback for `@backstage/plugin-scaffolder-backend`: the
  * journal, the engine that removes what a failed or cancelled run created,
  * and the runs API.
  *

@@ -29,7 +29,7 @@ export function journalIn(
 }
 
 /**
- * Provides {@link @internal/plugin-platform-node#platformRollbackServiceRef}
+ * Provides `platformRollbackServiceRef` (from the platform's node library)
  * in the scaffolder plugin: the journal in the scaffolder's database and the
  * compensators the action modules register.
  *
