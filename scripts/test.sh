@@ -22,6 +22,13 @@ stage() {
 stage "Type check (tsc)" yarn tsc
 stage "Lint (backstage-cli repo lint)" yarn backstage-cli repo lint
 stage "Config schema check" yarn backstage-cli config:check --strict --config app-config.yaml
+# The plugins are published packages: their API reports (from tsc's
+# declarations above) and unused-dependency reports must match what is
+# committed, and their package.json files what `repo fix --publish` wants.
+stage "API reports" yarn backstage-repo-tools api-reports --ci \
+  -o ae-undocumented,ae-wrong-input-file-type plugins/*/
+stage "Unused dependencies (knip)" yarn backstage-repo-tools knip-reports --ci plugins/*/
+stage "Publishable package.json" yarn backstage-cli repo fix --publish --check
 stage "Unit and integration tests" yarn backstage-cli repo test \
   --json --outputFile="$results_dir/jest.json"
 stage "Build the frontend" yarn workspace app build

@@ -142,6 +142,8 @@ function toRun(run: RunRow, entries: JournalEntry[]): PlatformRun {
  * The rollback journal in the scaffolder's database. Besides the
  * `RollbackJournal` contract that actions use, it carries what the rollback
  * engine and the runs API need: run status, leases and outcomes.
+ *
+ * @public
  */
 export class DatabaseRollbackJournal implements RollbackJournal {
   static async create(options: {

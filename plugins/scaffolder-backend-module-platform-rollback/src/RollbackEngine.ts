@@ -17,7 +17,11 @@ import {
   TransientCompensationError,
 } from '@internal/plugin-platform-node';
 
-/** What the engine needs to know about a scaffolder task. */
+/**
+ * What the engine needs to know about a scaffolder task.
+ *
+ * @public
+ */
 export interface TaskSummary {
   status: string;
   templateRef?: string;
@@ -25,12 +29,20 @@ export interface TaskSummary {
   createdAt?: string;
 }
 
-/** Reads a task's status; `undefined` when the scaffolder does not know it. */
+/**
+ * Reads a task's status; `undefined` when the scaffolder does not know it.
+ *
+ * @public
+ */
 export interface TaskStatusReader {
   getTask(taskId: string): Promise<TaskSummary | undefined>;
 }
 
-/** Appends a line to the log a user sees for a run. */
+/**
+ * Appends a line to the log a user sees for a run.
+ *
+ * @public
+ */
 export interface TaskLogWriter {
   append(options: {
     taskId: string;
@@ -39,6 +51,7 @@ export interface TaskLogWriter {
   }): Promise<void>;
 }
 
+/** @public */
 export interface RollbackEngineOptions {
   journal: DatabaseRollbackJournal;
   compensators: Pick<PlatformRollbackService, 'getCompensator'>;
@@ -119,6 +132,8 @@ class WorkInterrupted extends Error {}
  * Kubernetes is terminating) is set aside and checked again meanwhile, so it
  * holds up nothing older. All state is in the journal, so a restarted
  * backend picks up where the previous one stopped.
+ *
+ * @public
  */
 export class RollbackEngine {
   private readonly instanceId = randomUUID();

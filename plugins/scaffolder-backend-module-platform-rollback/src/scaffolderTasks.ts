@@ -11,6 +11,8 @@ import { TaskLogWriter, TaskStatusReader, TaskSummary } from './RollbackEngine';
  * Reads task status through the scaffolder's public REST API
  * (`GET /v2/tasks/:taskId`) with this module's service token, the same way
  * any other plugin would.
+ *
+ * @public
  */
 export class ScaffolderApiTaskReader implements TaskStatusReader {
   constructor(
@@ -67,6 +69,8 @@ export class ScaffolderApiTaskReader implements TaskStatusReader {
  * the module's single dependency on a non-public scaffolder detail: it checks
  * the table's columns once and turns itself off (with a warning; the journal
  * and the runs API still carry every outcome) if they ever change.
+ *
+ * @public
  */
 export class ScaffolderTaskEventLog implements TaskLogWriter {
   private usable?: Promise<boolean>;

@@ -29,6 +29,8 @@ import { ROLLED_BACK_STATES } from '@internal/plugin-platform-node';
  * scaffolder checks nothing but `scaffolder.task.read` before a retry. This
  * router is mounted by a scaffolder module, and modules start before their
  * plugin, so these handlers run before the scaffolder's own.
+ *
+ * @public
  */
 export function createRunsRouter(options: {
   journal: DatabaseRollbackJournal;
