@@ -3,6 +3,9 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import request from 'supertest';
 import { scaffolderModulePlatformFilters } from './module';
 
+// Starting the scaffolder backend takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('scaffolderModulePlatformFilters', () => {
   it('adds its filters to the scaffolder, and needs no rollback module', async () => {
     const backend = await startTestBackend({

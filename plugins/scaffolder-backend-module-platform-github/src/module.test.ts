@@ -4,6 +4,9 @@ import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollba
 import request from 'supertest';
 import { scaffolderModulePlatformGithub } from './module';
 
+// Starting the scaffolder backend takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const config = mockServices.rootConfig.factory({
   data: { app: { baseUrl: 'http://localhost:3000' } },
 });

@@ -4,6 +4,9 @@ import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollba
 import request from 'supertest';
 import { scaffolderModulePlatformKubernetes } from './module';
 
+// Starting the scaffolder backend takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('scaffolderModulePlatformKubernetes', () => {
   it('adds the Kubernetes actions to the scaffolder', async () => {
     const backend = await startTestBackend({

@@ -7,6 +7,9 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import request from 'supertest';
 import rollback from '.';
 
+// Starting the scaffolder backend takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('the rollback module', () => {
   it('serves the runs API from the scaffolder', async () => {
     const backend = await startTestBackend({

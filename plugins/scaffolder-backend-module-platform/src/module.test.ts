@@ -9,6 +9,9 @@ import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollba
 import request from 'supertest';
 import { scaffolderModulePlatform } from './module';
 
+// Starting the scaffolder backend takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('scaffolderModulePlatform', () => {
   it('adds preflight and catalog registration, and the name check', async () => {
     const backend = await startTestBackend({
