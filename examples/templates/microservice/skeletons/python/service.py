@@ -5,19 +5,44 @@ import logging
 import os
 import signal
 import threading
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 SERVICE_NAME = "${{ values.name }}"
+
+
+def database_from_url(url):
+    """Where the PostgreSQL database the platform provisioned is, if any.
+
+    The platform sets DATABASE_URL from the database's Secret. Only the host
+    and database name come out: the credentials in the URL are never logged
+    or served.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
+        # Not the URL itself: it carries the password.
+        raise ValueError("DATABASE_URL is not a postgres:// URL")
+    return {"host": parts.hostname, "name": parts.path.lstrip("/")}
 
 
 class Handler(BaseHTTPRequestHandler):
     """Routes requests. Kubernetes probes /healthz, so it touches no dependency."""
 
+    def __init__(self, *args, database=None, **kwargs):
+        self.database = database
+        super().__init__(*args, **kwargs)
+
     def do_GET(self):  # noqa: N802 (the name is fixed by BaseHTTPRequestHandler)
         if self.path == "/healthz":
             self._send_json(200, {"status": "ok"})
         elif self.path == "/":
-            self._send_json(200, {"service": SERVICE_NAME, "message": "hello"})
+            body = {"service": SERVICE_NAME, "message": "hello"}
+            if self.database:
+                body["database"] = self.database
+            self._send_json(200, body)
         else:
             self._send_json(404, {"error": "not found"})
 
@@ -33,13 +58,16 @@ class Handler(BaseHTTPRequestHandler):
         logging.info("%s %s", self.address_string(), format % args)
 
 
-def create_server(port):
-    return ThreadingHTTPServer(("", port), Handler)
+def create_server(port, database=None):
+    return ThreadingHTTPServer(("", port), partial(Handler, database=database))
 
 
 def main():
     logging.basicConfig(level=logging.INFO)
-    server = create_server(int(os.environ.get("PORT", "8080")))
+    database = database_from_url(os.environ.get("DATABASE_URL"))
+    if database:
+        logging.info("database %s on %s", database["name"], database["host"])
+    server = create_server(int(os.environ.get("PORT", "8080")), database)
 
     # Kubernetes sends SIGTERM before it kills a pod: stop accepting requests
     # and let the ones in flight finish.

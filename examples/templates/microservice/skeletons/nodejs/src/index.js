@@ -1,9 +1,13 @@
 'use strict';
 
-const { createServer, SERVICE_NAME } = require('./server');
+const { createServer, databaseFromUrl, SERVICE_NAME } = require('./server');
 
 const port = Number(process.env.PORT ?? 8080);
-const server = createServer();
+const database = databaseFromUrl(process.env.DATABASE_URL);
+if (database) {
+  console.log(`database ${database.name} on ${database.host}`);
+}
+const server = createServer(database);
 
 // Kubernetes sends SIGTERM before it kills a pod: stop accepting connections
 // and let the requests in flight finish.
