@@ -16,18 +16,14 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
 import {
-  DEPENDENCY_TYPES,
-  TypedDependency,
-} from '@internal/plugin-platform-common';
-import {
   computeBlastRadius,
   createDependencyGraph,
-  describeDependencies,
-} from '../../plugins/platform/src/lib/dependencyGraph';
-import {
   DEPENDENCY_FIELDS,
+  DEPENDENCY_TYPES,
+  describeDependencies,
   loadDependencyEntities,
-} from '../../plugins/platform/src/lib/loadDependencyEntities';
+  TypedDependency,
+} from '@internal/plugin-platform-common';
 
 const SERVICES = 10_000;
 const DEPENDENCIES_PER_SERVICE = 3;
@@ -146,7 +142,10 @@ async function main() {
     }),
   );
   const cardMs = await median(PASSES, async () => {
-    const loaded = await loadDependencyEntities({ catalogApi, entity: hub });
+    const loaded = await loadDependencyEntities({
+      catalog: catalogApi,
+      entity: hub,
+    });
     return describeDependencies({
       graph: createDependencyGraph(loaded),
       entityRef: hubRef,

@@ -1,7 +1,8 @@
 /**
  * The shared model of the internal developer platform: lifecycle stages,
- * typed dependencies, ownership annotations, the rules entities must follow
- * and the records of platform runs.
+ * typed dependencies, ownership annotations, the rules entities must follow,
+ * the dependency graph with its blast radius, and the records of platform
+ * runs.
  *
  * @packageDocumentation
  */
@@ -10,6 +11,11 @@ export * from './problems';
 export * from './lifecycle';
 export * from './dependencies';
 export * from './ownership';
+export * from './entityReaders';
 export * from './rules';
+export * from './catalogFile';
+export * from './serviceWarnings';
+export * from './dependencyGraph';
+export * from './loadDependencyEntities';
 export * from './runs';
 export * from './permissions';

@@ -114,6 +114,7 @@ export const scaffolderModulePlatform = createBackendModule({
           scaffolder: scaffolderService,
           catalog,
           urlReader,
+          permissions,
         });
       },
     });

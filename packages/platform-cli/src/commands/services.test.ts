@@ -163,7 +163,22 @@ describe('platform services', () => {
       );
 
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual(checkout);
+      expect(JSON.parse(result.stdout)).toEqual({
+        ...checkout,
+        // web-shop depends on checkout, but not critically.
+        blastRadius: [],
+      });
+    });
+
+    it('shows the services that fail with it', async () => {
+      const result = await runCli(['services', 'show', 'payments'], {
+        env: withToken(),
+      });
+
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        'Blast radius: component:default/checkout\n',
+      );
     });
 
     it('prints one service for a person', async () => {
@@ -183,6 +198,7 @@ describe('platform services', () => {
         '              component:default/payments (runtime, critical)',
         '              resource:default/orders-db (data)',
         'Dependents:   component:default/web-shop',
+        'Blast radius: none',
         '',
       ]);
     });

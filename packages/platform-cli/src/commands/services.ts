@@ -1,5 +1,10 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
+import {
+  computeBlastRadius,
+  createDependencyGraph,
+  loadDependencyEntities,
+} from '@internal/plugin-platform-common';
 import { Command } from 'commander';
 import { withCatalog } from '../lib/catalog';
 import {
@@ -46,7 +51,12 @@ function printServiceTable(services: ServiceSummary[]): void {
   ]);
 }
 
-function printServiceDetails(service: ServiceSummary): void {
+/** What `services show` prints: the summary and the blast radius. */
+interface ServiceDetails extends ServiceSummary {
+  blastRadius: string[];
+}
+
+function printServiceDetails(service: ServiceDetails): void {
   const dependencies = service.dependencies.map(
     ({ target, type, critical }) =>
       `${target} (${type}${critical ? ', critical' : ''})`,
@@ -62,6 +72,10 @@ function printServiceDetails(service: ServiceSummary): void {
     [
       'Dependents',
       service.dependents.length > 0 ? service.dependents : ['none'],
+    ],
+    [
+      'Blast radius',
+      service.blastRadius.length > 0 ? service.blastRadius : ['none'],
     ],
   ];
   printFields(fields);
@@ -130,7 +144,7 @@ Examples:
   services
     .command('show')
     .description(
-      'Show one service: owner, lifecycle, type, repository, typed dependencies and dependents',
+      'Show one service: owner, lifecycle, type, repository, typed dependencies, dependents and blast radius',
     )
     .argument(
       '<name>',
@@ -141,8 +155,10 @@ Examples:
       'after',
       `
 JSON fields: ref, name, namespace, title, type, lifecycle, owner, repository,
-dependencies (a list of { target, type, critical }) and dependents (a list of
-refs). Refs are full entity refs; fields the entity does not set are left out.
+dependencies (a list of { target, type, critical }), dependents (a list of
+refs) and blastRadius (the refs of the services that fail when this one
+fails, through chains of critical dependencies, nearest first). Refs are full
+entity refs; fields the entity does not set are left out.
 
 Example:
   platform services show checkout -o json`,
@@ -154,16 +170,25 @@ Example:
           defaultNamespace: 'default',
         }),
       );
-      const entity = await withCatalog((catalog, token) =>
-        catalog.getEntityByRef(ref, { token }),
-      );
-      if (!entity) {
-        throw new NotFoundError(`The catalog has no ${ref}`);
-      }
-      printOutput(
-        options.output,
-        toServiceSummary(entity),
-        printServiceDetails,
-      );
+      const details = await withCatalog(async (catalog, token) => {
+        const entity = await catalog.getEntityByRef(ref, { token });
+        if (!entity) {
+          throw new NotFoundError(`The catalog has no ${ref}`);
+        }
+        const related = await loadDependencyEntities({
+          catalog: {
+            getEntitiesByRefs: request =>
+              catalog.getEntitiesByRefs(request, { token }),
+          },
+          entity,
+        });
+        const summary = toServiceSummary(entity);
+        const { refs } = computeBlastRadius({
+          graph: createDependencyGraph(related),
+          entityRef: summary.ref,
+        });
+        return { ...summary, blastRadius: refs };
+      });
+      printOutput(options.output, details, printServiceDetails);
     });
 }

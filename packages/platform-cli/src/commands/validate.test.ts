@@ -34,6 +34,48 @@ describe('platform validate', () => {
     expect(result.stderr).toBe('Checked 4 entities in 2 files: 6 problems\n');
   });
 
+  it('prints the problems as one JSON object with -o json', async () => {
+    const result = await runCli(
+      ['validate', '-o', 'json', 'good.yaml', 'bad.yaml', 'missing.yaml'],
+      { cwd: fixtures },
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Checked 4 entities in 3 files: 7 problems\n');
+    const report = JSON.parse(result.stdout);
+    expect(report.entities).toBe(4);
+    expect(report.problems.slice(0, 2)).toEqual([
+      {
+        file: 'bad.yaml',
+        line: 8,
+        message:
+          'Annotation platform.internal/docs-url of component:default/checkout is "docs/checkout", which is not an absolute http or https URL',
+      },
+      {
+        file: 'bad.yaml',
+        line: 11,
+        message:
+          'component:default/checkout has the lifecycle "prod", which is not one of the configured lifecycles: experimental, development, production, deprecated',
+      },
+    ]);
+    // A file that cannot be read has no line to point at.
+    expect(report.problems.slice(6)).toEqual([
+      {
+        file: 'missing.yaml',
+        message: expect.stringMatching(/^Cannot read the file: ENOENT/),
+      },
+    ]);
+  });
+
+  it('prints an empty list of problems as JSON for valid files', async () => {
+    const result = await runCli(['validate', 'good.yaml', '-o', 'json'], {
+      cwd: fixtures,
+    });
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ entities: 2, problems: [] });
+  });
+
   it('checks catalog-info.yaml when no file is named', async () => {
     const result = await runCli(['validate'], { cwd: fixtures });
 

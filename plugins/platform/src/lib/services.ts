@@ -8,9 +8,9 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_ON_CALL_URL,
   DEFAULT_LIFECYCLES,
-  readOwnership,
+  findServiceWarnings,
+  readOwnerAndLifecycle,
 } from '@internal/plugin-platform-common';
-import { readOwnerAndLifecycle } from './entityReaders';
 
 /** One line of the services table. */
 export interface ServiceRow {
@@ -157,19 +157,6 @@ export function servicesCountQuery(
   return { ...matching(filters), limit: 0 };
 }
 
-/**
- * The platform's rules that the row's own fields can answer. Rules that need
- * other entities (critical dependencies on unstable ones, the blast radius)
- * stay on the entity page, which loads the graph.
- */
-function serviceWarnings(entity: Entity, lifecycle?: string): string[] {
-  // An invalid URL counts as none, as on the ownership card.
-  if (lifecycle === 'production' && !readOwnership(entity).onCallUrl) {
-    return ['In production without an on-call rotation.'];
-  }
-  return [];
-}
-
 export function toServiceRow(entity: Entity): ServiceRow {
   const { owner, lifecycle } = readOwnerAndLifecycle(entity);
   const type = entity.spec?.type;
@@ -180,7 +167,9 @@ export function toServiceRow(entity: Entity): ServiceRow {
     type: typeof type === 'string' ? type : undefined,
     owner,
     lifecycle,
-    warnings: serviceWarnings(entity, lifecycle),
+    // Rules that need other entities (critical dependencies on unstable
+    // ones, the blast radius) stay on the entity page, which loads the graph.
+    warnings: findServiceWarnings(entity),
   };
 }
 

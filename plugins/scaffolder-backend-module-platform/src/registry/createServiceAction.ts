@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BackstageCredentials,
+  PermissionsService,
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
@@ -13,12 +14,15 @@ import {
 } from '@backstage/catalog-model';
 import {
   InputError,
+  NotAllowedError,
   NotFoundError,
   ResponseError,
   toError,
 } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
+import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { ScaffolderService } from '@backstage/plugin-scaffolder-node';
 
 /** The golden path people mean when they name none. */
@@ -82,8 +86,25 @@ export function registerCreateServiceAction(options: {
   scaffolder: ScaffolderService;
   catalog: CatalogService;
   urlReader: UrlReaderService;
+  permissions: PermissionsService;
 }): void {
-  const { actionsRegistry, scaffolder, catalog, urlReader } = options;
+  const { actionsRegistry, scaffolder, catalog, urlReader, permissions } =
+    options;
+
+  // The scaffolder refuses too, but its client turns the refusal into a
+  // plain Error that reaches an assistant as a server failure; asked here,
+  // the caller learns it was not permitted, and which permission it lacks.
+  const assertMayCreate = async (credentials: BackstageCredentials) => {
+    const [decision] = await permissions.authorize(
+      [{ permission: taskCreatePermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not start a run (${taskCreatePermission.name}), so no service was created`,
+      );
+    }
+  };
 
   const planOf = async (
     templateRef: string,
@@ -183,6 +204,7 @@ export function registerCreateServiceAction(options: {
           output: await planOf(input.templateRef, input.values, credentials),
         };
       }
+      await assertMayCreate(credentials);
       const { taskId } = await scaffolder.scaffold(
         { templateRef: input.templateRef, values: input.values as any },
         { credentials },

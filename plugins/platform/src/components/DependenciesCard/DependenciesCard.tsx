@@ -8,11 +8,10 @@ import Alert from '@material-ui/lab/Alert';
 import useAsync from 'react-use/esm/useAsync';
 import {
   createDependencyGraph,
-  DependencyGraph,
-  DependencyWarning,
   describeDependencies,
-} from '../../lib/dependencyGraph';
-import { loadDependencyEntities } from '../../lib/loadDependencyEntities';
+  describeDependencyWarning,
+  loadDependencyEntities,
+} from '@internal/plugin-platform-common';
 import {
   EmptyMessage,
   FailureMessage,
@@ -25,20 +24,6 @@ import { DependencyTable } from './DependencyTable';
 export interface DependenciesCardProps {
   /** Card title; "Dependencies" unless set. */
   title?: string;
-}
-
-function warningText(warning: DependencyWarning, graph: DependencyGraph) {
-  const title = (ref: string) => graph.node(ref)?.title ?? ref;
-  if (warning.kind === 'missing-target') {
-    return `${title(warning.source)} depends on ${
-      warning.target
-    }, which is not in the catalog.`;
-  }
-  return `${title(
-    warning.source,
-  )} is in production and depends critically on ${title(
-    warning.target,
-  )}, which is ${warning.targetLifecycle}.`;
 }
 
 /**
@@ -54,7 +39,10 @@ export function DependenciesCard(props: DependenciesCardProps) {
   const entityTitle = entity.metadata.title ?? entity.metadata.name;
 
   const { value, loading, error } = useAsync(async () => {
-    const entities = await loadDependencyEntities({ catalogApi, entity });
+    const entities = await loadDependencyEntities({
+      catalog: catalogApi,
+      entity,
+    });
     const graph = createDependencyGraph(entities);
     return { graph, view: describeDependencies({ graph, entityRef }) };
   }, [catalogApi, entity, entityRef]);
@@ -84,7 +72,7 @@ export function DependenciesCard(props: DependenciesCardProps) {
     content = (
       <>
         {view.warnings.map(warning => {
-          const text = warningText(warning, graph);
+          const text = describeDependencyWarning(warning, graph);
           return (
             <Alert
               key={text}

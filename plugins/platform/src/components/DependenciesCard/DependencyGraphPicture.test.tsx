@@ -1,6 +1,6 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { within } from '@testing-library/react';
-import { DependencyRow } from '../../lib/dependencyGraph';
+import { DependencyRow } from '@internal/plugin-platform-common';
 import { DependencyGraphPicture } from './DependencyGraphPicture';
 import {
   findDependencyGraphPicture,

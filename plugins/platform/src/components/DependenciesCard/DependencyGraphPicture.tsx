@@ -4,7 +4,7 @@ import {
 } from '@backstage/core-components';
 import { useTheme } from '@material-ui/core/styles';
 import { useMemo } from 'react';
-import { DependencyRow, refKey } from '../../lib/dependencyGraph';
+import { DependencyRow, refKey } from '@internal/plugin-platform-common';
 
 /** @public */
 export interface DependencyGraphPictureProps {

@@ -6,7 +6,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { DependencyRow } from '../../lib/dependencyGraph';
+import { DependencyRow } from '@internal/plugin-platform-common';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { OwnerLink } from '../OwnerLink';
 import { EmptyMessage } from '../StatusMessages';

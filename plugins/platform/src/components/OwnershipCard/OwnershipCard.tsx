@@ -2,31 +2,18 @@ import { InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles } from '@material-ui/core/styles';
 import {
   ANNOTATION_DOCS_URL,
   ANNOTATION_ON_CALL_URL,
   ANNOTATION_REPOSITORY_URL,
+  readOwnerAndLifecycle,
   readOwnership,
 } from '@internal/plugin-platform-common';
-import { Fragment, ReactNode } from 'react';
+import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { readOwnerAndLifecycle } from '../../lib/entityReaders';
+import { FactList } from '../FactList';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { OwnerLink } from '../OwnerLink';
-
-const useStyles = makeStyles(theme => ({
-  list: {
-    display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
-    columnGap: theme.spacing(3),
-    rowGap: theme.spacing(1.5),
-    margin: 0,
-    alignItems: 'center',
-  },
-  term: { fontWeight: theme.typography.fontWeightBold as number },
-  value: { margin: 0 },
-}));
 
 /** @public */
 export interface OwnershipCardProps {
@@ -107,7 +94,6 @@ function OwnerTeam(props: { ownerRef?: string }) {
  * @public
  */
 export function OwnershipCard(props: OwnershipCardProps) {
-  const classes = useStyles();
   const { entity } = useEntity();
   const ownership = readOwnership(entity);
   const { owner, lifecycle } = readOwnerAndLifecycle(entity);
@@ -144,14 +130,7 @@ export function OwnershipCard(props: OwnershipCardProps) {
   ];
   return (
     <InfoCard title={props.title ?? 'Ownership'}>
-      <dl className={classes.list} data-testid="platform-ownership-card">
-        {rows.map(([term, value]) => (
-          <Fragment key={term}>
-            <dt className={classes.term}>{term}</dt>
-            <dd className={classes.value}>{value}</dd>
-          </Fragment>
-        ))}
-      </dl>
+      <FactList facts={rows} data-testid="platform-ownership-card" />
     </InfoCard>
   );
 }

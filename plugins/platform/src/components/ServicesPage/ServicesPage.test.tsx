@@ -2,12 +2,14 @@ import { Entity } from '@backstage/catalog-model';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { ANNOTATION_ON_CALL_URL } from '@internal/plugin-platform-common';
+import {
+  ANNOTATION_ON_CALL_URL,
+  readOwnerAndLifecycle,
+} from '@internal/plugin-platform-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation } from 'react-router-dom';
 import { shopEntities, testEntity } from '../../__testUtils__/entities';
-import { readOwnerAndLifecycle } from '../../lib/entityReaders';
 import { ServicesPage } from './ServicesPage';
 
 /** The ownedBy relation the catalog adds from spec.owner. */

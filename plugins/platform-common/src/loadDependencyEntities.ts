@@ -1,13 +1,32 @@
-import { CatalogApi } from '@backstage/catalog-client';
 import {
   Entity,
   RELATION_DEPENDENCY_OF,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { readTypedDependencies } from '@internal/plugin-platform-common';
+import { readTypedDependencies } from './dependencies';
 import { refKey } from './dependencyGraph';
 
-/** Only what the dependency graph reads, to keep responses small. */
+/**
+ * The one catalog request the walk makes, with the caller's credentials
+ * already bound: the catalog client's `getEntitiesByRefs` in the browser and
+ * the CLI, the catalog service's with the user's credentials in a backend.
+ * Entities the caller may not read come back as `undefined` and are left
+ * out of the graph.
+ *
+ * @public
+ */
+export interface DependencyEntitySource {
+  getEntitiesByRefs(request: {
+    entityRefs: string[];
+    fields?: string[];
+  }): Promise<{ items: Array<Entity | null | undefined> }>;
+}
+
+/**
+ * Only what the dependency graph reads, to keep responses small.
+ *
+ * @public
+ */
 export const DEPENDENCY_FIELDS = [
   'kind',
   'metadata.name',
@@ -25,25 +44,27 @@ export const DEPENDENCY_FIELDS = [
 const REFS_PER_REQUEST = 1000;
 
 /**
- * Loads the part of the catalog the dependencies card needs for `entity`:
+ * Loads the part of the catalog the dependency graph of `entity` needs:
  * its direct dependencies, its direct dependents, and the dependents reached
  * through critical edges for the blast radius. Dependents are found through
  * the `dependencyOf` relations the catalog stitches, so each level of the
  * walk is one by-refs request, never one request per entity nor a scan of
  * the whole catalog.
+ *
+ * @public
  */
 export async function loadDependencyEntities(options: {
-  catalogApi: CatalogApi;
+  catalog: DependencyEntitySource;
   entity: Entity;
 }): Promise<Entity[]> {
-  const { catalogApi, entity } = options;
+  const { catalog, entity } = options;
   const loaded = new Map<string, Entity>();
   loaded.set(refKey(stringifyEntityRef(entity)), entity);
 
   const load = async (refs: string[]) => {
     const missing = [...new Set(refs)].filter(ref => !loaded.has(refKey(ref)));
     for (let i = 0; i < missing.length; i += REFS_PER_REQUEST) {
-      const { items } = await catalogApi.getEntitiesByRefs({
+      const { items } = await catalog.getEntitiesByRefs({
         entityRefs: missing.slice(i, i + REFS_PER_REQUEST),
         fields: DEPENDENCY_FIELDS,
       });

@@ -1,10 +1,6 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
-import {
-  shopEntities,
-  testEntity,
-  withInverseRelations,
-} from '../__testUtils__/entities';
+import { entityAt, shop, stitched } from './__testUtils__/catalog';
 import { computeBlastRadius, createDependencyGraph } from './dependencyGraph';
 import { loadDependencyEntities } from './loadDependencyEntities';
 
@@ -14,12 +10,12 @@ function names(entities: { metadata: { name: string } }[]) {
 
 describe('loadDependencyEntities', () => {
   it('loads the dependencies, the dependents and the critical chain behind them', async () => {
-    const entities = shopEntities();
+    const entities = shop();
     const catalogApi = new InMemoryCatalogClient({ entities });
     const ordersDb = entities.find(e => e.metadata.name === 'orders-db')!;
 
     const loaded = await loadDependencyEntities({
-      catalogApi,
+      catalog: catalogApi,
       entity: ordersDb,
     });
 
@@ -34,10 +30,9 @@ describe('loadDependencyEntities', () => {
   });
 
   it('gives the same blast radius as the whole catalog would', async () => {
-    const chain = withInverseRelations(
+    const chain = stitched(
       ['a', 'b', 'c', 'd'].map((name, i, all) =>
-        testEntity({
-          name,
+        entityAt(`component:default/${name}`, {
           dependencies:
             i + 1 < all.length
               ? [
@@ -55,7 +50,10 @@ describe('loadDependencyEntities', () => {
     const d = chain[3];
     const entityRef = stringifyEntityRef(d);
 
-    const loaded = await loadDependencyEntities({ catalogApi, entity: d });
+    const loaded = await loadDependencyEntities({
+      catalog: catalogApi,
+      entity: d,
+    });
 
     expect(
       computeBlastRadius({ graph: createDependencyGraph(loaded), entityRef }),
@@ -66,13 +64,13 @@ describe('loadDependencyEntities', () => {
   });
 
   it('asks once per level of the walk, never once per entity nor for the whole catalog', async () => {
-    const entities = shopEntities();
+    const entities = shop();
     const catalogApi = new InMemoryCatalogClient({ entities });
     const getEntities = jest.spyOn(catalogApi, 'getEntities');
     const getEntitiesByRefs = jest.spyOn(catalogApi, 'getEntitiesByRefs');
 
     await loadDependencyEntities({
-      catalogApi,
+      catalog: catalogApi,
       entity: entities.find(e => e.metadata.name === 'orders-db')!,
     });
 
@@ -80,5 +78,36 @@ describe('loadDependencyEntities', () => {
     // edge is not critical, so the walk ends after two requests.
     expect(getEntitiesByRefs).toHaveBeenCalledTimes(2);
     expect(getEntities).not.toHaveBeenCalled();
+  });
+
+  it('leaves out what the catalog does not return to the caller', async () => {
+    const entities = shop();
+    const hidden = new Set(['component:default/checkout']);
+    const catalogApi = new InMemoryCatalogClient({ entities });
+    const ordersDb = entities.find(e => e.metadata.name === 'orders-db')!;
+
+    const loaded = await loadDependencyEntities({
+      catalog: {
+        // As the catalog answers a user who may not read checkout.
+        getEntitiesByRefs: async request => {
+          const { items } = await catalogApi.getEntitiesByRefs(request);
+          return {
+            items: items.map(item =>
+              item && hidden.has(stringifyEntityRef(item)) ? undefined : item,
+            ),
+          };
+        },
+      },
+      entity: ordersDb,
+    });
+
+    // Without checkout the walk cannot reach web-shop either.
+    expect(names(loaded)).toEqual(['orders-db', 'payments']);
+    expect(
+      computeBlastRadius({
+        graph: createDependencyGraph(loaded),
+        entityRef: 'resource:default/orders-db',
+      }).refs,
+    ).toEqual(['component:default/payments']);
   });
 });

@@ -5,9 +5,11 @@ import {
 } from '@backstage/catalog-model';
 
 /**
- * The owning team and the lifecycle stage of an entity, as the cards show
- * them. The ownership URLs and typed dependencies are read with the shared
- * readers of the platform's common package (`plugin-platform-common`).
+ * The owning team and the lifecycle stage of an entity. The ownership URLs
+ * and typed dependencies have readers of their own, `readOwnership` and
+ * `readTypedDependencies`.
+ *
+ * @public
  */
 export interface OwnerAndLifecycle {
   /** A full ref such as `group:default/team-payments`. */
@@ -15,6 +17,12 @@ export interface OwnerAndLifecycle {
   lifecycle?: string;
 }
 
+/**
+ * Reads `spec.owner` as a full ref and `spec.lifecycle`, leaving out what is
+ * not a string.
+ *
+ * @public
+ */
 export function readOwnerAndLifecycle(entity: Entity): OwnerAndLifecycle {
   const { owner, lifecycle } = entity.spec ?? {};
   return {

@@ -2,12 +2,13 @@ import {
   computeBlastRadius,
   createDependencyGraph,
   describeDependencies,
+  describeDependencyWarning,
   findDependencyWarnings,
 } from './dependencyGraph';
-import { shopEntities, testEntity } from '../__testUtils__/entities';
+import { entityAt, shop } from './__testUtils__/catalog';
 
 describe('computeBlastRadius', () => {
-  const graph = createDependencyGraph(shopEntities());
+  const graph = createDependencyGraph(shop());
 
   it('counts dependents reached through critical edges, nearest first', () => {
     expect(
@@ -33,20 +34,17 @@ describe('computeBlastRadius', () => {
 
   it('terminates on cycles and never counts the entity itself', () => {
     const cyclic = createDependencyGraph([
-      testEntity({
-        name: 'a',
+      entityAt('component:default/a', {
         dependencies: [
           { target: 'component:default/b', type: 'runtime', critical: true },
         ],
       }),
-      testEntity({
-        name: 'b',
+      entityAt('component:default/b', {
         dependencies: [
           { target: 'component:default/c', type: 'runtime', critical: true },
         ],
       }),
-      testEntity({
-        name: 'c',
+      entityAt('component:default/c', {
         dependencies: [
           { target: 'component:default/a', type: 'runtime', critical: true },
         ],
@@ -60,13 +58,12 @@ describe('computeBlastRadius', () => {
 
   it('matches refs case-insensitively, as the catalog does', () => {
     const mixed = createDependencyGraph([
-      testEntity({
-        name: 'front',
+      entityAt('component:default/front', {
         dependencies: [
           { target: 'Component:default/Back', type: 'runtime', critical: true },
         ],
       }),
-      testEntity({ name: 'back' }),
+      entityAt('component:default/back'),
     ]);
     expect(
       computeBlastRadius({ graph: mixed, entityRef: 'component:default/back' })
@@ -76,7 +73,7 @@ describe('computeBlastRadius', () => {
 });
 
 describe('findDependencyWarnings', () => {
-  const graph = createDependencyGraph(shopEntities());
+  const graph = createDependencyGraph(shop());
 
   it('warns when production depends critically on an experimental entity', () => {
     expect(
@@ -116,14 +113,15 @@ describe('findDependencyWarnings', () => {
     'a production service depending on a %s one (critical: %s) gives %d warnings',
     (lifecycle, critical, count) => {
       const small = createDependencyGraph([
-        testEntity({
-          name: 'api',
+        entityAt('component:default/api', {
           lifecycle: 'production',
           dependencies: [
             { target: 'component:default/old', type: 'runtime', critical },
           ],
         }),
-        testEntity({ name: 'old', lifecycle }),
+        entityAt('component:default/old', {
+          lifecycle,
+        }),
       ]);
       expect(
         findDependencyWarnings({
@@ -136,14 +134,15 @@ describe('findDependencyWarnings', () => {
 
   it('does not warn about an experimental service relying on another', () => {
     const small = createDependencyGraph([
-      testEntity({
-        name: 'lab',
+      entityAt('component:default/lab', {
         lifecycle: 'experimental',
         dependencies: [
           { target: 'component:default/beta', type: 'runtime', critical: true },
         ],
       }),
-      testEntity({ name: 'beta', lifecycle: 'experimental' }),
+      entityAt('component:default/beta', {
+        lifecycle: 'experimental',
+      }),
     ]);
     expect(
       findDependencyWarnings({
@@ -155,8 +154,7 @@ describe('findDependencyWarnings', () => {
 
   it('warns once about a target depended on in two ways', () => {
     const small = createDependencyGraph([
-      testEntity({
-        name: 'api',
+      entityAt('component:default/api', {
         lifecycle: 'production',
         dependencies: [
           { target: 'component:default/old', type: 'runtime', critical: true },
@@ -165,7 +163,9 @@ describe('findDependencyWarnings', () => {
           { target: 'component:default/gone', type: 'data', critical: false },
         ],
       }),
-      testEntity({ name: 'old', lifecycle: 'deprecated' }),
+      entityAt('component:default/old', {
+        lifecycle: 'deprecated',
+      }),
     ]);
     expect(
       findDependencyWarnings({
@@ -180,8 +180,7 @@ describe('findDependencyWarnings', () => {
 
   it('warns about a dependency missing from the catalog', () => {
     const small = createDependencyGraph([
-      testEntity({
-        name: 'orphaned',
+      entityAt('component:default/orphaned', {
         dependsOn: ['component:default/ghost'],
       }),
     ]);
@@ -202,7 +201,7 @@ describe('findDependencyWarnings', () => {
 
 describe('describeDependencies', () => {
   it('lists dependencies and dependents with their lifecycle and owner', () => {
-    const graph = createDependencyGraph(shopEntities());
+    const graph = createDependencyGraph(shop());
     const view = describeDependencies({
       graph,
       entityRef: 'component:default/payments',
@@ -239,5 +238,33 @@ describe('describeDependencies', () => {
     ]);
     expect(view.blastRadius.refs).toEqual(['component:default/checkout']);
     expect(view.warnings).toEqual([]);
+  });
+});
+
+describe('describeDependencyWarning', () => {
+  const graph = createDependencyGraph([
+    entityAt(
+      'component:default/api',
+      {
+        lifecycle: 'production',
+        dependencies: [
+          { target: 'component:default/old', critical: true },
+          { target: 'component:default/gone' },
+        ],
+      },
+      'Public API',
+    ),
+    entityAt('component:default/old', { lifecycle: 'deprecated' }),
+  ]);
+
+  it('names entities by title and says what is wrong', () => {
+    expect(
+      findDependencyWarnings({ graph, entityRef: 'component:default/api' }).map(
+        warning => describeDependencyWarning(warning, graph),
+      ),
+    ).toEqual([
+      'Public API depends on component:default/gone, which is not in the catalog.',
+      'Public API is in production and depends critically on old, which is deprecated.',
+    ]);
   });
 });

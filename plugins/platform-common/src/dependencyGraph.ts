@@ -1,11 +1,12 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  DependencyType,
-  readTypedDependencies,
-} from '@internal/plugin-platform-common';
+import { DependencyType, readTypedDependencies } from './dependencies';
 import { readOwnerAndLifecycle } from './entityReaders';
 
-/** One edge of the graph: `source` depends on `target`. */
+/**
+ * One edge of the graph: `source` depends on `target`.
+ *
+ * @public
+ */
 export interface DependencyEdge {
   source: string;
   target: string;
@@ -13,7 +14,11 @@ export interface DependencyEdge {
   critical: boolean;
 }
 
-/** What the cards show about an entity of the graph. */
+/**
+ * What is known about an entity of the graph.
+ *
+ * @public
+ */
 export interface DependencyNode {
   ref: string;
   title: string;
@@ -25,6 +30,8 @@ export interface DependencyNode {
  * An index of dependency edges in both directions. Build it once per set of
  * entities with {@link createDependencyGraph}; every question below is then
  * answered without scanning the whole catalog again.
+ *
+ * @public
  */
 export interface DependencyGraph {
   node(ref: string): DependencyNode | undefined;
@@ -35,6 +42,12 @@ export interface DependencyGraph {
 /** Lifecycles a production service must not rely on critically. */
 const UNSTABLE_LIFECYCLES: readonly string[] = ['experimental', 'deprecated'];
 
+/**
+ * A risky edge next to an entity: a production entity relying critically on
+ * an unstable one, or a dependency on a ref the catalog does not know.
+ *
+ * @public
+ */
 export type DependencyWarning =
   | {
       kind: 'unstable-critical-dependency';
@@ -44,6 +57,12 @@ export type DependencyWarning =
     }
   | { kind: 'missing-target'; source: string; target: string };
 
+/**
+ * One dependency or dependent of an entity, with the entity at its other end
+ * where the graph has it.
+ *
+ * @public
+ */
 export interface DependencyRow {
   ref: string;
   type: DependencyType;
@@ -52,7 +71,11 @@ export interface DependencyRow {
   node?: DependencyNode;
 }
 
-/** Everything the dependencies card shows for one entity. */
+/**
+ * The dependencies, dependents, risky edges and blast radius of one entity.
+ *
+ * @public
+ */
 export interface DependenciesView {
   dependencies: DependencyRow[];
   dependents: DependencyRow[];
@@ -60,6 +83,11 @@ export interface DependenciesView {
   blastRadius: BlastRadius;
 }
 
+/**
+ * What fails with an entity.
+ *
+ * @public
+ */
 export interface BlastRadius {
   /** Refs of every entity that fails when this one fails, nearest first. */
   refs: string[];
@@ -69,11 +97,20 @@ export interface BlastRadius {
  * Catalog refs are case-insensitive; indexing by this key keeps a
  * `Component:default/Payments` declaration pointing at
  * `component:default/payments`.
+ *
+ * @public
  */
 export function refKey(ref: string): string {
   return ref.toLocaleLowerCase('en-US');
 }
 
+/**
+ * Indexes the typed dependencies of `entities` in both directions. Edges may
+ * point at entities that are not among them: {@link findDependencyWarnings}
+ * reports those.
+ *
+ * @public
+ */
 export function createDependencyGraph(
   entities: Iterable<Entity>,
 ): DependencyGraph {
@@ -117,6 +154,8 @@ export function createDependencyGraph(
  * The entities that fail when `entityRef` fails: those that depend on it
  * critically, directly or through a chain of critical edges. Non-critical
  * dependents are expected to degrade, not fail, so they stop the walk.
+ *
+ * @public
  */
 export function computeBlastRadius(options: {
   graph: DependencyGraph;
@@ -148,6 +187,8 @@ export function computeBlastRadius(options: {
  * entity that depends critically on an experimental or deprecated one (seen
  * from either end of the edge), and dependencies on refs the catalog does not
  * know.
+ *
+ * @public
  */
 export function findDependencyWarnings(options: {
   graph: DependencyGraph;
@@ -193,7 +234,12 @@ export function findDependencyWarnings(options: {
   return [...warnings.values()];
 }
 
-/** The dependencies card's whole computation for one entity. */
+/**
+ * Everything the graph says about one entity: its dependencies, dependents,
+ * risky edges and blast radius.
+ *
+ * @public
+ */
 export function describeDependencies(options: {
   graph: DependencyGraph;
   entityRef: string;
@@ -215,4 +261,27 @@ export function describeDependencies(options: {
     warnings: findDependencyWarnings(options),
     blastRadius: computeBlastRadius(options),
   };
+}
+
+/**
+ * A warning as one sentence, naming entities by their title where the graph
+ * has them.
+ *
+ * @public
+ */
+export function describeDependencyWarning(
+  warning: DependencyWarning,
+  graph: DependencyGraph,
+): string {
+  const title = (ref: string) => graph.node(ref)?.title ?? ref;
+  if (warning.kind === 'missing-target') {
+    return `${title(warning.source)} depends on ${
+      warning.target
+    }, which is not in the catalog.`;
+  }
+  return `${title(
+    warning.source,
+  )} is in production and depends critically on ${title(
+    warning.target,
+  )}, which is ${warning.targetLifecycle}.`;
 }
