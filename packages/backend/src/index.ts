@@ -79,6 +79,9 @@ backend.add(
   import('@internal/plugin-scaffolder-backend-module-platform-kubernetes'),
 );
 backend.add(
+  import('@internal/plugin-scaffolder-backend-module-platform-database'),
+);
+backend.add(
   import('@internal/plugin-scaffolder-backend-module-platform-filters'),
 );
 backend.add(import('@internal/plugin-scaffolder-backend-module-platform'));
