@@ -4,14 +4,31 @@ import {
   actionsRegistryServiceFactory,
   actionsServiceFactory,
 } from '@backstage/backend-defaults/alpha';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import catalogBackend from '@backstage/plugin-catalog-backend';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
+import {
+  AuthorizeResult,
+  isPermission,
+} from '@backstage/plugin-permission-common';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { JsonObject } from '@backstage/types';
-import platformPolicy from '@internal/plugin-permission-backend-module-platform';
+import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
+import {
+  CatalogTeammates,
+  PlatformPermissionPolicy,
+  readPlatformPermissionSettings,
+} from '@internal/plugin-permission-backend-module-platform';
 import {
   authAs,
-  createSqliteDatabase,
   FakeCatalog,
   groupEntities,
   readFromGithub,
@@ -37,6 +54,100 @@ jest.setTimeout(60_000);
 
 const GITHUB_TOKEN = 'mcp-test-github-token';
 const CREATE_SERVICE = 'scaffolder.create-service';
+const PLATFORM_CATALOG_TOOLS = [
+  'catalog.list-platform-services',
+  'catalog.get-platform-service',
+  'catalog.validate-platform-entity',
+];
+
+/** Who may not start a scaffolder task: a person of team-payments. */
+const REFUSED_CREATOR = 'bob';
+
+/**
+ * The platform's default policy, except that one person may not start
+ * scaffolder tasks, as an organisation's own policy could decide.
+ */
+const platformPolicyRefusingOneCreator = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'test-platform-policy',
+  register({ registerInit }) {
+    registerInit({
+      deps: {
+        policy: policyExtensionPoint,
+        config: coreServices.rootConfig,
+        userInfo: coreServices.userInfo,
+        auth: coreServices.auth,
+        cache: coreServices.cache,
+        logger: coreServices.logger,
+        catalog: catalogServiceRef,
+      },
+      async init({ policy, config, userInfo, ...teammateDeps }) {
+        const platform = new PlatformPermissionPolicy({
+          settings: readPlatformPermissionSettings(config),
+          userInfo,
+          teammates: new CatalogTeammates(teammateDeps),
+        });
+        policy.setPolicy({
+          async handle(query, user) {
+            if (
+              isPermission(query.permission, taskCreatePermission) &&
+              user?.info.userEntityRef === `user:default/${REFUSED_CREATOR}`
+            ) {
+              return { result: AuthorizeResult.DENY };
+            }
+            return platform.handle(query, user);
+          },
+        });
+      },
+    });
+  },
+});
+
+/** Two services of two teams, as the catalog serves them once stitched. */
+const services: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'payments',
+      namespace: 'default',
+      annotations: {
+        'platform.internal/on-call-url':
+          'https://oncall.example.com/rotations/payments',
+      },
+    },
+    spec: {
+      type: 'service',
+      lifecycle: 'production',
+      owner: 'group:default/team-payments',
+    },
+    relations: [
+      { type: 'ownedBy', targetRef: 'group:default/team-payments' },
+      { type: 'dependencyOf', targetRef: 'component:default/checkout' },
+    ],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'checkout', namespace: 'default' },
+    spec: {
+      type: 'service',
+      lifecycle: 'production',
+      owner: 'group:default/team-checkout',
+      dependencies: [
+        {
+          target: 'component:default/payments',
+          type: 'runtime',
+          critical: true,
+        },
+      ],
+    },
+    relations: [
+      { type: 'ownedBy', targetRef: 'group:default/team-checkout' },
+      { type: 'dependsOn', targetRef: 'component:default/payments' },
+    ],
+  },
+];
 
 /** The parameters the template requires, and a lifecycle for its catalog entry. */
 const values = (name: string) => ({
@@ -77,24 +188,31 @@ describe('the platform over MCP', () => {
     backend = await startTestBackend({
       features: [
         ...realPermissionFeatures,
-        platformPolicy,
+        platformPolicyRefusingOneCreator,
         scaffolderPlugin,
         ...platformModules,
+        // The catalog plugin hosts the platform's catalog actions; they and
+        // the scaffolder read the catalog through the fake below.
+        catalogBackend,
+        catalogModulePlatform,
         mcpActionsPlugin,
         actionsRegistryServiceFactory,
         actionsServiceFactory,
         new FakeCatalog({
-          entities: [goldenPathTemplate() as any, ...groupEntities],
+          entities: [
+            goldenPathTemplate() as any,
+            ...groupEntities,
+            ...services,
+          ],
           readFile: readFromGithub(github),
         }).service.factory,
-        mockServices.database.factory({ knex: createSqliteDatabase() }),
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://backstage.test' },
             backend: {
               baseUrl: 'http://localhost:0',
               // The plugins whose actions the MCP server offers.
-              actions: { pluginSources: ['scaffolder'] },
+              actions: { pluginSources: ['scaffolder', 'catalog'] },
             },
             permission: { enabled: true },
             integrations: {
@@ -189,6 +307,7 @@ describe('the platform over MCP', () => {
       'preflight',
       'repo',
       'namespace',
+      'database',
       'deploy',
       'register',
     ]);
@@ -241,5 +360,136 @@ describe('the platform over MCP', () => {
     expect(log.events.map(event => event.body.message).join('\n')).toContain(
       'Namespace mcp-taken already exists on cluster local; choose another name',
     );
+  });
+
+  it('refuses the create of a user whose policy denies it, before any write', async () => {
+    const before = writes().length;
+    const client = await connect(authAs(REFUSED_CREATOR));
+
+    const result = await client.callTool({
+      name: CREATE_SERVICE,
+      arguments: { values: values('mcp-refused') },
+    });
+    expect(result.isError).toBe(true);
+    expect(result.content).toEqual([
+      {
+        type: 'text',
+        text: 'NotAllowedError: You may not start a run (scaffolder.task.create), so no service was created',
+      },
+    ]);
+    expect(writes()).toHaveLength(before);
+    expect(github.getRepo('example-org', 'mcp-refused')).toBeUndefined();
+    const tasks = await request(backend.server)
+      .get('/api/scaffolder/v2/tasks')
+      .query({ createdBy: `user:default/${REFUSED_CREATOR}` })
+      .set('Authorization', authAs('linus'));
+    expect(tasks.body.tasks).toEqual([]);
+  });
+
+  describe("the platform's catalog actions", () => {
+    it('lists them with their input schemas', async () => {
+      const { tools } = await (await connect(authAs('ada'))).listTools();
+      const byName = new Map(tools.map(tool => [tool.name, tool]));
+
+      expect(PLATFORM_CATALOG_TOOLS.filter(name => byName.has(name))).toEqual(
+        PLATFORM_CATALOG_TOOLS,
+      );
+      expect(byName.get('catalog.list-platform-services')).toMatchObject({
+        annotations: { readOnlyHint: true },
+        inputSchema: {
+          properties: {
+            team: { type: 'string' },
+            lifecycle: { type: 'string' },
+            type: { type: 'string', default: 'service' },
+            cursor: { type: 'string' },
+          },
+        },
+      });
+      expect(byName.get('catalog.get-platform-service')).toMatchObject({
+        description: expect.stringContaining('blast radius'),
+        inputSchema: { required: ['name'] },
+      });
+      expect(byName.get('catalog.validate-platform-entity')).toMatchObject({
+        inputSchema: { required: ['yaml'] },
+      });
+    });
+
+    it('lists services', async () => {
+      const result = await (
+        await connect(authAs('ada'))
+      ).callTool({
+        name: 'catalog.list-platform-services',
+        arguments: { lifecycle: 'production' },
+      });
+
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toEqual({
+        services: [
+          {
+            ref: 'component:default/checkout',
+            title: 'checkout',
+            type: 'service',
+            lifecycle: 'production',
+            owner: 'group:default/team-checkout',
+          },
+          {
+            ref: 'component:default/payments',
+            title: 'payments',
+            type: 'service',
+            lifecycle: 'production',
+            owner: 'group:default/team-payments',
+          },
+        ],
+        totalItems: 2,
+      });
+    });
+
+    it('describes a service with its dependents and blast radius', async () => {
+      const result = await (
+        await connect(authAs('ada'))
+      ).callTool({
+        name: 'catalog.get-platform-service',
+        arguments: { name: 'payments' },
+      });
+
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({
+        ref: 'component:default/payments',
+        owner: 'group:default/team-payments',
+        onCall: 'https://oncall.example.com/rotations/payments',
+        dependents: [
+          {
+            ref: 'component:default/checkout',
+            type: 'runtime',
+            critical: true,
+          },
+        ],
+        blastRadius: ['component:default/checkout'],
+        warnings: [],
+      });
+    });
+
+    it('validates a catalog file with line numbers', async () => {
+      const result = await (
+        await connect(authAs('grace'))
+      ).callTool({
+        name: 'catalog.validate-platform-entity',
+        arguments: {
+          yaml: 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: billing\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n  dependencies:\n    - target: component:ledger\n      type: network\n',
+        },
+      });
+
+      expect(result.structuredContent).toEqual({
+        valid: false,
+        entities: 1,
+        problems: [
+          {
+            line: 11,
+            message:
+              'spec.dependencies[0] of component:default/billing has the type "network"; allowed types are runtime, build, data',
+          },
+        ],
+      });
+    });
   });
 });

@@ -54,6 +54,20 @@ export const ownershipCard = EntityCardBlueprint.make({
   },
 });
 
+/**
+ * On the Resources the golden path declares for a service's managed
+ * database: where it is and which Secret holds its credentials.
+ */
+export const databaseCard = EntityCardBlueprint.make({
+  name: 'database',
+  params: {
+    type: 'info',
+    filter: { kind: 'resource', 'spec.type': 'database' },
+    loader: () =>
+      import('./components/DatabaseCard').then(m => <m.DatabaseCard />),
+  },
+});
+
 // A page with a title and icon is what puts "Platform" in the sidebar: the
 // app's nav content lists pages; this release has no separate nav item
 // blueprint.
@@ -142,10 +156,10 @@ export const serviceNameFormField = FormFieldBlueprint.make({
 });
 
 /**
- * The platform's frontend: dependency and ownership cards on entity pages,
- * the Platform page with the services table and the runs, the service name
- * field of the Create page, and the rollback of a run on its scaffolder task
- * page.
+ * The platform's frontend: dependency, ownership and database cards on
+ * entity pages, the Platform page with the services table and the runs, the
+ * service name field of the Create page, and the rollback of a run on its
+ * scaffolder task page.
  *
  * @public
  */
@@ -157,6 +171,7 @@ export const platformPlugin = createFrontendPlugin({
     platformApi,
     dependenciesCard,
     ownershipCard,
+    databaseCard,
     platformPage,
     servicesSubPage,
     runsSubPage,

@@ -37,7 +37,7 @@ describe('platform:preflight examples', () => {
 
   afterEach(() => github.close());
 
-  it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
+  function preflightAction() {
     const integrations = ScmIntegrations.fromConfig(
       new ConfigReader({
         integrations: {
@@ -45,7 +45,7 @@ describe('platform:preflight examples', () => {
         },
       }),
     );
-    const action = createPlatformPreflightAction({
+    return createPlatformPreflightAction({
       preflight: new PlatformPreflight({
         integrations,
         credentialsProvider:
@@ -57,6 +57,10 @@ describe('platform:preflight examples', () => {
         catalog: catalogServiceMock(),
       }),
     });
+  }
+
+  it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
+    const action = preflightAction();
     const step = exampleStep(example);
     expect(step.action).toBe(action.id);
     // What fetch:template rendered before the preflight step.
@@ -90,5 +94,25 @@ describe('platform:preflight examples', () => {
       /2 problems:\n- Repository acme\/payments already exists on github.com; choose another name\n- Namespace payments already exists on cluster local; choose another name, or set adopt: true to use a namespace this platform manages for service payments$/,
     );
     expect(cluster().server.requests.filter(r => r.write)).toEqual([]);
+  });
+
+  it('checks only the steps the run will take: one whose if is false is left out', async () => {
+    github.seedRepo('acme', 'payments');
+    const repoStep = {
+      action: 'platform:github:repo:create',
+      input: { repoUrl: 'github.com?owner=acme&repo=payments' },
+    };
+    const check = (step: object) =>
+      preflightAction().handler(
+        actionContext({
+          entityRef: 'component:default/payments',
+          steps: [step],
+        }),
+      );
+
+    await expect(check({ ...repoStep, if: false })).resolves.toBeUndefined();
+    await expect(check({ ...repoStep, if: true })).rejects.toThrow(
+      'Repository acme/payments already exists on github.com',
+    );
   });
 });

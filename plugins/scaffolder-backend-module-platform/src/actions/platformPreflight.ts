@@ -44,6 +44,12 @@ export function createPlatformPreflightAction(options: {
                     'The input the step will get; YAML anchors let the template write it once',
                 })
                 .optional(),
+              if: z
+                .boolean({
+                  description:
+                    "The step's own `if`: false when the run will skip the step, which is then not checked",
+                })
+                .optional(),
             }),
             {
               description:
@@ -53,7 +59,8 @@ export function createPlatformPreflightAction(options: {
       },
     },
     async handler(ctx) {
-      const { steps, entityRef } = ctx.input;
+      const { entityRef } = ctx.input;
+      const steps = ctx.input.steps.filter(step => step.if !== false);
       ctx.logger.info(
         `Checking ${steps.length} step(s) before anything is created`,
       );

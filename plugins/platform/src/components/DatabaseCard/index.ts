@@ -1,0 +1,1 @@
+export { DatabaseCard } from './DatabaseCard';
