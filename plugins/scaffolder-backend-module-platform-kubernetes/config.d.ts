@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   platform?: {
     /** Settings of the platform:kubernetes:* actions. */
@@ -70,10 +72,16 @@ export interface Config {
         /** Default cpu 500m, memory 512Mi. */
         default?: { cpu?: string; memory?: string };
       };
-      /** How long platform:kubernetes:apply waits for a Deployment. Default 300. */
-      rolloutTimeoutSeconds?: number;
-      /** How long rollback waits for a namespace to finish terminating. Default 60. */
-      namespaceDeletionTimeoutSeconds?: number;
+      /**
+       * How long platform:kubernetes:apply waits for a Deployment to become
+       * available, such as { minutes: 5 } or '5m'. Default 5 minutes.
+       */
+      rolloutTimeout?: HumanDuration | string;
+      /**
+       * How long rollback waits for a namespace to finish terminating, such
+       * as { minutes: 1 } or '1m'. Default 1 minute.
+       */
+      namespaceDeletionTimeout?: HumanDuration | string;
     };
   };
 }

@@ -121,7 +121,7 @@ describe('rollback of the Kubernetes steps through the real scaffolder backend',
     journal = new DatabaseRollbackJournal(knex);
     // Long enough for a namespace that takes seconds to terminate.
     const clusterConfig = testClusterConfig(cluster, {
-      namespaceDeletionTimeoutSeconds: 30,
+      namespaceDeletionTimeout: { seconds: 30 },
     });
     backend = await startTestBackend({
       features: [

@@ -54,7 +54,7 @@ export function testClusterConfig(
           default: { cpu: '4', memory: '8Gi', pods: 20 },
           maximum: { cpu: '16', memory: '32Gi', pods: 100 },
         },
-        namespaceDeletionTimeoutSeconds: 0.3,
+        namespaceDeletionTimeout: { milliseconds: 300 },
         ...platformKubernetes,
       },
     },
@@ -103,8 +103,7 @@ export async function startTestCluster(
   const compensators = new ResourceCompensatorRegistry();
   for (const compensator of createKubernetesCompensators({
     clusters: kubernetes.clusters,
-    namespaceDeletionTimeoutMs:
-      kubernetes.settings.namespaceDeletionTimeoutSeconds * 1000,
+    namespaceDeletionTimeoutMs: kubernetes.settings.namespaceDeletionTimeoutMs,
   })) {
     compensators.register(compensator);
   }

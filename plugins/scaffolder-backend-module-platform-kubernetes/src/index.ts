@@ -53,7 +53,11 @@ export type {
   QuotaRequest,
   QuotaResource,
 } from './kubernetes/config';
-export type { KubernetesClient, ObjectRef } from './kubernetes/client';
+export type {
+  KubernetesClient,
+  ObjectRef,
+  WatchEvent,
+} from './kubernetes/client';
 export type {
   DeploymentPolicyOptions,
   DeploymentPolicySettings,

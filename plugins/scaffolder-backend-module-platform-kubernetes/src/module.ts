@@ -70,7 +70,7 @@ export const scaffolderModulePlatformKubernetes = createBackendModule({
           ...createKubernetesCompensators({
             clusters: kubernetes.clusters,
             namespaceDeletionTimeoutMs:
-              kubernetes.settings.namespaceDeletionTimeoutSeconds * 1000,
+              kubernetes.settings.namespaceDeletionTimeoutMs,
           }),
           createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
         );

@@ -31,6 +31,14 @@ export interface Stored {
   managers: Managers;
 }
 
+/** A change to a stored object, as the watch API reports it. */
+export interface Change {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resourceType: ResourceType;
+  /** The object as it is after the change, or as it was when deleted. */
+  stored: Stored;
+}
+
 /** A timestamp as the API server writes them: seconds, UTC. */
 export function now(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -52,6 +60,7 @@ export class Cluster {
   private readonly objects = new Map<string, Stored>();
   private version = 1;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly listeners = new Set<(change: Change) => void>();
 
   constructor(readonly settings: KubernetesApiServerSettings) {}
 
@@ -85,28 +94,59 @@ export class Cluster {
     );
   }
 
+  /** Stores a new or changed object under the next resource version. */
   persist(type: ResourceType, stored: Stored): void {
-    this.touch(stored.object);
     const { namespace, name } = stored.object.metadata;
-    this.objects.set(Cluster.key(type, namespace, name), stored);
+    const key = Cluster.key(type, namespace, name);
+    const existed = this.objects.has(key);
+    this.touch(stored.object);
+    this.objects.set(key, stored);
+    this.notify({
+      type: existed ? 'MODIFIED' : 'ADDED',
+      resourceType: type,
+      stored,
+    });
   }
 
   remove(type: ResourceType, namespace: string | undefined, name: string) {
-    this.objects.delete(Cluster.key(type, namespace, name));
+    const key = Cluster.key(type, namespace, name);
+    const stored = this.objects.get(key);
+    if (stored) {
+      this.forget(key, type, stored);
+    }
   }
 
   /** Removes everything inside a namespace, as its finalizer does. */
   removeAllIn(namespace: string) {
     for (const [key, stored] of this.objects) {
       if (stored.object.metadata.namespace === namespace) {
-        this.objects.delete(key);
+        const type = RESOURCE_TYPES.find(t => t.kind === stored.object.kind)!;
+        this.forget(key, type, stored);
       }
     }
   }
 
-  /** Gives a changed object the next resource version. */
-  touch(object: KubeObject): void {
+  /** Calls `listener` with every change from now on; returns its removal. */
+  onChange(listener: (change: Change) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A deletion is a change of its own, with its own resource version. */
+  private forget(key: string, type: ResourceType, stored: Stored) {
+    this.objects.delete(key);
+    this.touch(stored.object);
+    this.notify({ type: 'DELETED', resourceType: type, stored });
+  }
+
+  private touch(object: KubeObject): void {
     object.metadata.resourceVersion = String(++this.version);
+  }
+
+  private notify(change: Change) {
+    for (const listener of this.listeners) {
+      listener(change);
+    }
   }
 
   /** Runs `fn` after `delay`, unless the server closes first. */

@@ -231,6 +231,9 @@ function podsOf(
   );
 }
 
+/** The resources whose objects the Deployments' controller derives on every read. */
+export const DERIVED_RESOURCES = ['replicasets', 'pods'];
+
 /**
  * The ReplicaSets or Pods the Deployments of a namespace (or of every
  * namespace) control; no other type has controlled objects here.
@@ -240,7 +243,7 @@ export function controlledObjects(
   type: ResourceType,
   namespace?: string,
 ): Stored[] {
-  if (type.resource !== 'replicasets' && type.resource !== 'pods') {
+  if (!DERIVED_RESOURCES.includes(type.resource)) {
     return [];
   }
   return cluster
@@ -347,6 +350,6 @@ export function rollOut(cluster: Cluster, stored: Stored): void {
         },
       ],
     } satisfies DeploymentStatus;
-    cluster.touch(current.object);
+    cluster.persist(typeByResource('deployments'), current);
   });
 }

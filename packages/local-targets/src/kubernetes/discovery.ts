@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { DERIVED_RESOURCES } from './deployments';
 import { RESOURCE_TYPES } from './resources';
 
 function resourceList(group: string, version: string) {
@@ -13,9 +14,13 @@ function resourceList(group: string, version: string) {
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: t.readOnly
-        ? ['get', 'list']
-        : ['create', 'delete', 'get', 'list', 'patch', 'update'],
+      verbs: [
+        ...(t.readOnly ? [] : ['create', 'delete']),
+        'get',
+        'list',
+        ...(t.readOnly ? [] : ['patch', 'update']),
+        ...(DERIVED_RESOURCES.includes(t.resource) ? [] : ['watch']),
+      ],
       shortNames: t.shortNames,
     })),
   };

@@ -150,7 +150,7 @@ describe('faults on the loopback cluster', () => {
     [{ step: 'toString' }, /No step "toString"/],
     [{ step: 'repo' }, /Step repo writes to github, not kubernetes/],
     [{ kind: 'Deploymnet' }, /No kind Deploymnet on this cluster/],
-    [{ verb: 'watch' }, /No verb watch; verbs are get, list/],
+    [{ verb: 'escalate' }, /No verb escalate; verbs are get, list, watch/],
     [{ step: 'deploy', kind: 'Namespace' }, /Step deploy writes no Namespace/],
     [{ step: 'deploy', verb: 'delete' }, /match only create, update, patch/],
     [{ status: 200 }, /status must be an HTTP error status/],

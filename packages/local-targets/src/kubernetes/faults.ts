@@ -28,7 +28,7 @@ export interface FaultOptions {
   step?: FaultStep;
   /** Only requests for this kind of object, as `kind` names it: `Deployment`. */
   kind?: string;
-  /** Only requests with this RBAC verb: get, list, create, update, patch (apply too) or delete. */
+  /** Only requests with this RBAC verb: get, list, watch, create, update, patch (apply too) or delete. */
   verb?: KubernetesVerb;
   /** Defaults to 503. */
   status?: number;
@@ -121,7 +121,7 @@ function attemptOf(req: Request): Attempt {
     path: req.path,
     write: isWrite(req),
     kind: resource?.type.kind,
-    verb: resource && verbOf(req.method, resource.name),
+    verb: resource && verbOf(req, resource.name),
   };
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalKubernetesApiServer, startKubernetesApiServer } from './server';
+import { deployment, namespace } from './testFixtures';
 import { callKubernetesApi } from './testRequest';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client']).status === 0;
@@ -152,6 +153,38 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client']).status === 0;
       expect(
         JSON.parse(pods.stdout).items.map((p: any) => p.status.phase),
       ).toEqual(['Running']);
+    });
+
+    it('follows a rollout to its end with kubectl rollout status, which watches', async () => {
+      server.settings.deploymentAvailableAfterMs = 500;
+      await callKubernetesApi(server, {
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: namespace('orders'),
+      });
+      await callKubernetesApi(server, {
+        method: 'POST',
+        path: '/apis/apps/v1/namespaces/orders/deployments',
+        body: deployment('api'),
+      });
+
+      const { stdout } = await kubectl(
+        'kubectl-token',
+        'rollout',
+        'status',
+        'deployment/api',
+        '-n',
+        'orders',
+        '--timeout=20s',
+      );
+      expect(stdout).toMatch(/deployment "api" successfully rolled out/);
+      expect(
+        server.requests.some(
+          r =>
+            r.path === '/apis/apps/v1/namespaces/orders/deployments' &&
+            r.query.watch === 'true',
+        ),
+      ).toBe(true);
     });
 
     it('is refused without the right token', async () => {

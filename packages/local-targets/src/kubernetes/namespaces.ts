@@ -26,9 +26,9 @@ export function deleteNamespace(cluster: Cluster, stored: Stored): void {
   }
   object.metadata.deletionTimestamp = now();
   object.status = { phase: 'Terminating' };
-  cluster.touch(object);
-  const { uid, name } = object.metadata;
   const type = typeByResource('namespaces');
+  cluster.persist(type, stored);
+  const { uid, name } = object.metadata;
   cluster.later(cluster.settings.namespaceDeletionDelayMs, () => {
     if (cluster.get(type, undefined, name)?.object.metadata.uid !== uid) {
       return;

@@ -12,6 +12,7 @@ import {
   ResourceType,
 } from './resources';
 import { defaultService } from './services';
+import { failure, KubeStatus } from './status';
 
 /** What an API path names: a resource type, maybe a namespace, maybe one object. */
 export interface ResourcePath {
@@ -48,10 +49,19 @@ export function isWrite(req: Request): boolean {
   return req.method !== 'GET' && req.query.dryRun === undefined;
 }
 
+/** Whether a request asks for the watch API: `GET …?watch=true`. */
+export function isWatch(req: Request): boolean {
+  return (
+    req.method === 'GET' &&
+    (req.query.watch === 'true' || req.query.watch === '1')
+  );
+}
+
 /** The verbs of Kubernetes RBAC that this server serves. */
 export const VERBS = [
   'get',
   'list',
+  'watch',
   'create',
   'update',
   'patch',
@@ -62,10 +72,13 @@ export type KubernetesVerb = (typeof VERBS)[number];
 
 /** The RBAC verb of a request, as an authorizer names it. */
 export function verbOf(
-  method: string,
+  req: Request,
   name: string | undefined,
 ): KubernetesVerb | undefined {
-  switch (method) {
+  if (isWatch(req)) {
+    return 'watch';
+  }
+  switch (req.method) {
     case 'GET':
       return name === undefined ? 'list' : 'get';
     case 'POST':
@@ -79,6 +92,58 @@ export function verbOf(
     default:
       return undefined;
   }
+}
+
+/** The fields every resource can be selected by, as the API server allows them. */
+const SELECTABLE_FIELDS: Record<string, (object: KubeObject) => unknown> = {
+  'metadata.name': object => object.metadata.name,
+  'metadata.namespace': object => object.metadata.namespace,
+};
+
+/**
+ * Whether an object matches a `fieldSelector` (`metadata.name=web`,
+ * `metadata.namespace!=kube-system`, comma-separated); a field the server
+ * cannot select by is a failure with the API server's words.
+ */
+export function fieldSelectorOf(
+  type: ResourceType,
+  selector: string | undefined,
+): ((object: KubeObject) => boolean) | KubeStatus {
+  const requirements: Array<{
+    read: (object: KubeObject) => unknown;
+    negated: boolean;
+    value: string;
+  }> = [];
+  for (const part of (selector ?? '').split(',').map(p => p.trim())) {
+    if (!part) {
+      continue;
+    }
+    const parsed = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(part);
+    if (!parsed) {
+      return failure(
+        400,
+        'BadRequest',
+        `invalid selector: '${selector}'; can't understand '${part}'`,
+      );
+    }
+    const [, field, operator, value] = parsed;
+    const read = SELECTABLE_FIELDS[field];
+    if (!read) {
+      return failure(
+        400,
+        'BadRequest',
+        `Unable to find "${apiVersionOf(type)}, Resource=${
+          type.resource
+        }" that match label selector "", field selector "${selector}": field label not supported: ${field}`,
+      );
+    }
+    requirements.push({ read, negated: operator === '!=', value });
+  }
+  return object =>
+    requirements.every(
+      ({ read, negated, value }) =>
+        (String(read(object) ?? '') === value) !== negated,
+    );
 }
 
 /** Objects of a type as the API lists them: the derived ones, then the stored. */

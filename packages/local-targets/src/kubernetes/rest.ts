@@ -5,7 +5,9 @@ import { Cluster, now, Stored } from './cluster';
 import { applyConfiguration, clone, recordUpdate } from './fieldOwnership';
 import { deleteNamespace } from './namespaces';
 import {
+  fieldSelectorOf,
   initialize,
+  isWatch,
   listIn,
   parseResourcePath,
   reconcile,
@@ -18,6 +20,7 @@ import {
   ResourceType,
 } from './resources';
 import { alreadyExists, conflict, failure, notFound } from './status';
+import { WatchCache } from './watch';
 
 type Reply = (code: number, body: unknown) => void;
 
@@ -92,16 +95,25 @@ export function seedObject(
 function handleCollection(ctx: ObjectRequest) {
   const { cluster, req, type, namespace, dryRun, reply } = ctx;
   if (req.method === 'GET') {
+    const matchesFields = fieldSelectorOf(
+      type,
+      req.query.fieldSelector as string | undefined,
+    );
+    if (typeof matchesFields !== 'function') {
+      reply(matchesFields.code, matchesFields);
+      return;
+    }
     reply(200, {
       kind: `${type.kind}List`,
       apiVersion: apiVersionOf(type),
       metadata: { resourceVersion: cluster.resourceVersion },
       items: listIn(cluster, type, namespace)
-        .filter(s =>
-          matchesLabelSelector(
-            s.object.metadata.labels,
-            req.query.labelSelector as string | undefined,
-          ),
+        .filter(
+          s =>
+            matchesLabelSelector(
+              s.object.metadata.labels,
+              req.query.labelSelector as string | undefined,
+            ) && matchesFields(s.object),
         )
         .map(s => render(type, s)),
     });
@@ -375,7 +387,10 @@ function handleWrite(ctx: ItemRequest & { existing?: Stored }) {
  * CRUD, server-side apply and `dryRun=All` for every served resource under
  * `/api/v1` and `/apis/:group/:version`.
  */
-export function objectsHandler(cluster: Cluster): RequestHandler {
+export function objectsHandler(
+  cluster: Cluster,
+  watches: WatchCache,
+): RequestHandler {
   return (req, res) => {
     const reply: Reply = (code, body) => res.status(code).json(body);
     const path = parseResourcePath(req.path);
@@ -388,6 +403,10 @@ export function objectsHandler(cluster: Cluster): RequestHandler {
           'the server could not find the requested resource',
         ),
       );
+      return;
+    }
+    if (isWatch(req)) {
+      watches.serve({ req, res, ...path });
       return;
     }
     const dryRun = req.query.dryRun;

@@ -19,6 +19,10 @@ import { isWrite, listIn, RESOURCE_PATH, render } from './objects';
 import { KubeObject, RESOURCE_TYPES } from './resources';
 import { objectsHandler, seedObject } from './rest';
 import { failure } from './status';
+import { WatchCache } from './watch';
+
+/** Changes the watch cache keeps; a watch from before them gets 410 Expired. */
+const WATCH_HISTORY = 1000;
 
 export interface KubernetesApiServerOptions
   extends Partial<KubernetesApiServerSettings> {
@@ -73,6 +77,15 @@ export interface LocalKubernetesApiServer {
   list(resource: string): KubeObject[];
   /** Stores an object as if someone else had created it before the test. */
   seed(object: KubeObject): KubeObject;
+  /**
+   * Forgets the history of changes up to now, as etcd's compaction does:
+   * a watch from an older `resourceVersion` then gets `410 Expired`.
+   */
+  compactHistory(): void;
+  /** Ends every open watch stream, as an API server does when it restarts. */
+  endWatches(): void;
+  /** How many watch streams are open now. */
+  openWatches(): number;
   close(): Promise<void>;
 }
 
@@ -80,8 +93,8 @@ export interface LocalKubernetesApiServer {
  * Starts a loopback HTTP server that speaks the Kubernetes API for
  * namespaces, resource quotas, limit ranges, services, deployments and
  * ingresses, and for reading the ReplicaSets and Pods of the deployments:
- * discovery, CRUD, server-side apply, `dryRun=All`, bearer tokens and the
- * Status bodies of the real API server.
+ * discovery, CRUD, server-side apply, `dryRun=All`, watches, bearer tokens
+ * and the Status bodies of the real API server.
  */
 export async function startKubernetesApiServer(
   options: KubernetesApiServerOptions,
@@ -92,6 +105,7 @@ export async function startKubernetesApiServer(
     latencyMs: options.latencyMs ?? 0,
     missingImages: options.missingImages ?? [],
   });
+  const watches = new WatchCache(cluster, WATCH_HISTORY);
   const faults = new FaultBook<FaultOptions>('kubernetes');
   const requests: RecordedRequest[] = [];
 
@@ -112,7 +126,13 @@ export async function startKubernetesApiServer(
 
   // Recording, latency, then the bearer token.
   app.use(async (req, res, next) => {
-    res.on('finish', () => {
+    // A watch the client gives up on closes without finishing.
+    let recorded = false;
+    const record = () => {
+      if (recorded) {
+        return;
+      }
+      recorded = true;
       requests.push({
         method: req.method,
         path: req.path,
@@ -123,7 +143,9 @@ export async function startKubernetesApiServer(
         status: res.statusCode,
         write: isWrite(req),
       });
-    });
+    };
+    res.on('finish', record);
+    res.on('close', record);
     if (cluster.settings.latencyMs > 0) {
       await new Promise(resolve =>
         setTimeout(resolve, cluster.settings.latencyMs),
@@ -138,7 +160,7 @@ export async function startKubernetesApiServer(
 
   app.use(kubernetesFaultInjection(faults));
   app.use(discoveryRouter());
-  app.all(RESOURCE_PATH, objectsHandler(cluster));
+  app.all(RESOURCE_PATH, objectsHandler(cluster, watches));
 
   const certificate = loopbackCertificate();
   const server: Server = createServer(
@@ -190,8 +212,12 @@ export async function startKubernetesApiServer(
       }
       return seedObject(cluster, type, object);
     },
+    compactHistory: () => watches.compact(),
+    endWatches: () => watches.endAll(),
+    openWatches: () => watches.open,
     async close() {
       cluster.stop();
+      watches.endAll();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) =>
         server.close(err => (err ? reject(err) : resolve())),

@@ -46,6 +46,7 @@ export function reasonFor(code: number): string {
     403: 'Forbidden',
     404: 'NotFound',
     409: 'Conflict',
+    410: 'Gone',
     422: 'Invalid',
     429: 'TooManyRequests',
     503: 'ServiceUnavailable',

@@ -315,11 +315,12 @@ describe('platform:kubernetes:apply', () => {
       manifests: [deployment, service],
       timeoutSeconds: 2,
     });
+    // From the first progress on, reading and watching it are refused.
     (ctx.logger.info as jest.Mock).mockImplementation((line: string) => {
       if (line.endsWith('0 of 2 replicas available')) {
         cluster.server.failNext(100, {
           method: 'GET',
-          pathIncludes: '/deployments/',
+          pathIncludes: '/deployments',
           status: 403,
         });
       }

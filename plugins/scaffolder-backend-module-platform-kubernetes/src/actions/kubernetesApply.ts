@@ -47,7 +47,11 @@ import { examples } from './kubernetesApply.examples';
  */
 export function createKubernetesApplyAction(
   options: KubernetesActionOptions & {
-    /** How often the rollout is looked at; tests make it short. */
+    /**
+     * How often the rollout's pods are looked at while the Deployment is
+     * watched, and the least time between two reads of the Deployment;
+     * tests make it short.
+     */
     pollIntervalMs?: number;
   },
 ) {
@@ -91,7 +95,7 @@ export function createKubernetesApplyAction(
           z
             .number({
               description:
-                'How long to wait for the Deployment to become available; defaults to platform.kubernetes.rolloutTimeoutSeconds (300)',
+                'How long to wait for the Deployment to become available, in seconds; defaults to platform.kubernetes.rolloutTimeout (5 minutes)',
             })
             .int()
             .positive()
@@ -115,8 +119,9 @@ export function createKubernetesApplyAction(
       assertDns1123Label(namespace, 'Namespace name');
       const manifests = await readInputManifests(ctx);
       const timeoutMs =
-        (ctx.input.timeoutSeconds ??
-          kubernetes.settings.rolloutTimeoutSeconds) * 1000;
+        ctx.input.timeoutSeconds !== undefined
+          ? ctx.input.timeoutSeconds * 1000
+          : kubernetes.settings.rolloutTimeoutMs;
       const client = clientForStep({
         kubernetes,
         cluster: ctx.input.cluster,

@@ -1,9 +1,11 @@
 import {
+  ApiException,
   KubeConfig,
   KubernetesObject,
   KubernetesObjectApi,
   loadYaml,
   PatchStrategy,
+  Watch,
 } from '@kubernetes/client-node';
 import { KubernetesCluster } from './config';
 import { isKubernetesStatus } from './errors';
@@ -45,7 +47,35 @@ export interface KubernetesClient {
     namespace: string;
     labelSelector: string;
   }): Promise<T[]>;
+  /**
+   * Follows one object: its state now (an ADDED event, when it exists),
+   * then each change, with the watch API from the resource version of the
+   * list that read it, until the API server ends the stream or `signal`
+   * aborts (both resolve). A refused or failed request rejects, as the
+   * other calls do.
+   */
+  watch<T extends KubernetesObject>(options: {
+    object: ObjectRef;
+    /** The resource's plural, as in its API path: `deployments`. */
+    resource: string;
+    signal: AbortSignal;
+    onEvent: (event: WatchEvent<T>) => void;
+  }): Promise<void>;
 }
+
+/**
+ * One line of a watch: the object as changed (`ADDED`, `MODIFIED`), as
+ * deleted (`DELETED`), or the `Status` of a failure (`ERROR`), such as 410
+ * when the resource version watched from is too old.
+ *
+ * @public
+ */
+export type WatchEvent<T extends KubernetesObject> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
+  | {
+      type: 'ERROR';
+      object: { code?: number; reason?: string; message?: string };
+    };
 
 /** @public */
 export interface ObjectRef {
@@ -79,6 +109,7 @@ export function createKubernetesClient(
     { name: 'platform', token: cluster.serviceAccountToken },
   );
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  const watcher = new Watch(kc);
   return {
     cluster: cluster.name,
     async create<T extends KubernetesObject>(
@@ -140,6 +171,84 @@ export function createKubernetesClient(
         options.labelSelector,
       );
       return items;
+    },
+    async watch<T extends KubernetesObject>(options: {
+      object: ObjectRef;
+      resource: string;
+      signal: AbortSignal;
+      onEvent: (event: WatchEvent<T>) => void;
+    }) {
+      const { object, signal } = options;
+      const { name, namespace } = object.metadata;
+      const fieldSelector = `metadata.name=${name}`;
+      // The list's resource version, unlike the object's own, is current:
+      // an object unchanged for long may be older than the history the API
+      // server keeps, and a watch from it would only ever get 410.
+      const listed = await objects.list<T>(
+        object.apiVersion,
+        object.kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        fieldSelector,
+      );
+      if (signal.aborted) {
+        return;
+      }
+      for (const item of listed.items) {
+        options.onEvent({ type: 'ADDED', object: item });
+      }
+      const path = [
+        object.apiVersion.includes('/')
+          ? `/apis/${object.apiVersion}`
+          : `/api/${object.apiVersion}`,
+        namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '',
+        `/${options.resource}`,
+      ].join('');
+      if (signal.aborted) {
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        let stream: AbortController | undefined;
+        const stop = () => {
+          stream?.abort();
+          resolve();
+        };
+        signal.addEventListener('abort', stop, { once: true });
+        const ended = (error: unknown) => {
+          signal.removeEventListener('abort', stop);
+          if (!error || signal.aborted) {
+            resolve();
+            return;
+          }
+          // The client's watch keeps only the HTTP status of a refusal;
+          // as an ApiException it reads like the failures of other calls.
+          const status = (error as { statusCode?: unknown }).statusCode;
+          reject(
+            typeof status === 'number'
+              ? new ApiException(status, 'watch refused', undefined, {})
+              : error,
+          );
+        };
+        watcher
+          .watch(
+            path,
+            {
+              fieldSelector,
+              resourceVersion: listed.metadata?.resourceVersion,
+            },
+            (type, changed) =>
+              options.onEvent({ type, object: changed } as WatchEvent<T>),
+            ended,
+          )
+          .then(controller => {
+            stream = controller;
+            if (signal.aborted) {
+              controller.abort();
+            }
+          }, ended);
+      });
     },
     async deleteExact(ref: ObjectRef, uid: string) {
       await objects.delete(

@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
 import {
   readClusters,
   readPlatformKubernetesSettings,
@@ -141,4 +142,51 @@ describe('resolveQuota', () => {
       'more than the maximum of 4',
     );
   });
+});
+
+describe('readPlatformKubernetesSettings timeouts', () => {
+  const settingsWith = (kubernetes: JsonObject) =>
+    readPlatformKubernetesSettings(
+      new ConfigReader({ platform: { kubernetes } }),
+    );
+
+  it('waits 5 minutes for a rollout and 1 minute for a namespace by default', () => {
+    expect(settingsWith({})).toMatchObject({
+      rolloutTimeoutMs: 300_000,
+      namespaceDeletionTimeoutMs: 60_000,
+    });
+  });
+
+  it.each([
+    [{ minutes: 10 }, 600_000],
+    ['90s', 90_000],
+    ['PT2M', 120_000],
+  ])('reads a duration given as %j', (duration, milliseconds) => {
+    expect(
+      settingsWith({
+        rolloutTimeout: duration,
+        namespaceDeletionTimeout: duration,
+      }),
+    ).toMatchObject({
+      rolloutTimeoutMs: milliseconds,
+      namespaceDeletionTimeoutMs: milliseconds,
+    });
+  });
+
+  it.each([
+    [
+      { rolloutTimeoutSeconds: 300 },
+      "platform.kubernetes.rolloutTimeoutSeconds is no longer read; give platform.kubernetes.rolloutTimeout as a duration, such as { seconds: 300 } or '300s'",
+    ],
+    [
+      { namespaceDeletionTimeoutSeconds: 60 },
+      'platform.kubernetes.namespaceDeletionTimeoutSeconds is no longer read',
+    ],
+    [{ rolloutTimeout: 300 }, 'rolloutTimeout'],
+  ])(
+    'refuses %j rather than quietly waiting the default',
+    (kubernetes, message) => {
+      expect(() => settingsWith(kubernetes)).toThrow(message);
+    },
+  );
 });

@@ -1,4 +1,5 @@
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import {
   DEFAULT_DEPLOYMENT_POLICY,
@@ -48,8 +49,10 @@ export interface PlatformKubernetesSettings {
     defaultRequest: { cpu: string; memory: string };
     default: { cpu: string; memory: string };
   };
-  rolloutTimeoutSeconds: number;
-  namespaceDeletionTimeoutSeconds: number;
+  /** How long platform:kubernetes:apply waits for a Deployment, in milliseconds. */
+  rolloutTimeoutMs: number;
+  /** How long rollback waits for a namespace to finish terminating, in milliseconds. */
+  namespaceDeletionTimeoutMs: number;
   policy: DeploymentPolicySettings;
 }
 
@@ -118,6 +121,27 @@ function readQuantities(
   return result;
 }
 
+/**
+ * A duration key of `platform.kubernetes`, in milliseconds. Its former
+ * name in seconds is refused rather than ignored, so an upgrade cannot
+ * quietly fall back to the default.
+ */
+function readTimeout(
+  root: Config | undefined,
+  key: string,
+  fallback: HumanDuration,
+): number {
+  const formerValue = root?.getOptional(`${key}Seconds`);
+  if (formerValue !== undefined) {
+    throw new InputError(
+      `platform.kubernetes.${key}Seconds is no longer read; give platform.kubernetes.${key} as a duration, such as { seconds: ${formerValue} } or '${formerValue}s'`,
+    );
+  }
+  return durationToMilliseconds(
+    root?.has(key) ? readDurationFromConfig(root, { key }) : fallback,
+  );
+}
+
 export function readPlatformKubernetesSettings(
   config: Config,
 ): PlatformKubernetesSettings {
@@ -150,10 +174,10 @@ export function readPlatformKubernetesSettings(
         memory: limitRange?.getOptionalString('default.memory') ?? '512Mi',
       },
     },
-    rolloutTimeoutSeconds:
-      root?.getOptionalNumber('rolloutTimeoutSeconds') ?? 300,
-    namespaceDeletionTimeoutSeconds:
-      root?.getOptionalNumber('namespaceDeletionTimeoutSeconds') ?? 60,
+    rolloutTimeoutMs: readTimeout(root, 'rolloutTimeout', { minutes: 5 }),
+    namespaceDeletionTimeoutMs: readTimeout(root, 'namespaceDeletionTimeout', {
+      minutes: 1,
+    }),
     policy: readDeploymentPolicy(root?.getOptionalConfig('policy')),
   };
 }

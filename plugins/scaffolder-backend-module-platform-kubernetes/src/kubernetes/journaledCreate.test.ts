@@ -29,6 +29,7 @@ describe('journaledCreate', () => {
       read: jest.fn(async () => undefined),
       deleteExact: jest.fn(),
       list: jest.fn(async () => []),
+      watch: jest.fn(),
     };
   }
 

@@ -102,7 +102,7 @@ describe('platform:preflight examples', () => {
       action: 'platform:github:repo:create',
       input: { repoUrl: 'github.com?owner=acme&repo=payments' },
     };
-    const check = (step: object) =>
+    const check = (step: typeof repoStep & { if: boolean }) =>
       preflightAction().handler(
         actionContext({
           entityRef: 'component:default/payments',
