@@ -2,7 +2,7 @@
 # Runs every check and test: type check, lint, config schema check, the unit
 # and integration tests of every package, and the browser tests against the
 # built app. Installs what it needs first. Fails if any stage fails.
-debian_packages=(chromium postgresql golang-go)
+debian_packages=(chromium postgresql golang-go mkdocs mkdocs-material)
 command -v kubectl >/dev/null 2>&1 || debian_packages+=(kubernetes-client)
 source "$(dirname "$0")/provision.sh" "${debian_packages[@]}"
 

@@ -49,10 +49,14 @@ backend.add(import('@backstage/plugin-search-backend'));
 
 // search engine
 // See https://backstage.io/docs/features/search/search-engines
+// On PostgreSQL; on SQLite (local mode) the platform search module below puts
+// its Lunr engine in place.
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 
 // search collators
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+// Indexes the TechDocs that have been built (a service's first visit to its
+// TechDocs tab builds them); until then the Documentation filter finds nothing.
 backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 // kubernetes plugin

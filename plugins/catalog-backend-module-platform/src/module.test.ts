@@ -10,6 +10,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { AlphaEntity } from '@backstage/catalog-model/alpha';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import catalogBackend from '@backstage/plugin-catalog-backend';
 import searchBackend from '@backstage/plugin-search-backend';
@@ -229,6 +230,24 @@ describe('the platform catalog and search modules on the examples', () => {
         },
       ]),
     );
+  });
+
+  it('keeps a production service without on-call, with a warning in its status', async () => {
+    const webShop: AlphaEntity | undefined = await getEntity(
+      'component/default/web-shop',
+    );
+    const payments: AlphaEntity | undefined = await getEntity(
+      'component/default/payments',
+    );
+
+    expect(webShop?.status?.items).toEqual([
+      {
+        type: 'platform.internal/service-warning',
+        level: 'warning',
+        message: 'In production without an on-call rotation.',
+      },
+    ]);
+    expect(payments?.status).toBeUndefined();
   });
 
   it('rejects the invalid fixture with one error per broken rule', async () => {

@@ -7,12 +7,13 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { LifecycleProcessor } from './LifecycleProcessor';
 import { OwnershipProcessor } from './OwnershipProcessor';
+import { ServiceWarningsProcessor } from './ServiceWarningsProcessor';
 import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 import { TypedDependencyProcessor } from './TypedDependencyProcessor';
 
 /**
- * Runs the lifecycle, typed dependency and ownership processors, in that
- * order, as one catalog processor.
+ * Runs the lifecycle, typed dependency, ownership and service warning
+ * processors, in that order, as one catalog processor.
  *
  * The catalog pays a fixed cost per processor and entity (a tracing span, a
  * child logger, a cache view, a promise), comparable to the rules' own work;
@@ -27,6 +28,7 @@ export class PlatformEntityProcessor implements CatalogProcessor {
       LifecycleProcessor.fromConfig(config),
       new TypedDependencyProcessor(),
       new OwnershipProcessor(),
+      new ServiceWarningsProcessor(),
     ]);
   }
 
