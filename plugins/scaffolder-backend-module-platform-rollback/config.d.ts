@@ -5,8 +5,9 @@ export interface Config {
     /** How the platform's rollback module undoes what failed or cancelled runs created. */
     rollback?: {
       /**
-       * Time between looks at runs that created resources; a rollback
-       * starts within one interval of the run's failure. Default 2 seconds.
+       * Time between looks at runs that created resources, on the backend's
+       * scheduler, by one replica at a time; a rollback starts within about
+       * one interval of the run's failure. Default 1 second.
        */
       pollInterval?: HumanDuration | string;
       /**

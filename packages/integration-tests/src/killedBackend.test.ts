@@ -179,10 +179,7 @@ describe.each(databases)('a backend killed with SIGKILL, on $name', db => {
           github: UNPACED_GITHUB,
           // A short lease, so the second backend need not wait long for the
           // killed one's to expire.
-          rollback: {
-            pollInterval: { milliseconds: 200 },
-            lease: { seconds: 2 },
-          },
+          rollback: { lease: { seconds: 2 } },
         },
         scaffolder: options.scaffolder,
       },

@@ -1,77 +1,32 @@
-import knexFactory, { Knex } from 'knex';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
+import { Knex } from 'knex';
 import {
   DatabaseRollbackJournal,
   MIGRATIONS_TABLE,
 } from './DatabaseRollbackJournal';
-import {
-  findPostgresBinDir,
-  startTestPostgres,
-  TestPostgres,
-} from '@internal/platform-test-utils';
+import { testDatabases } from './__testUtils__/databases';
 
 // initdb and a server start take a while on a busy machine.
 jest.setTimeout(120_000);
 
-const pgBinDir = findPostgresBinDir();
-if (!pgBinDir) {
-  // eslint-disable-next-line no-console
-  console.warn(
-    'PostgreSQL journal tests skipped: no initdb/pg_ctl under /usr/lib/postgresql/*/bin (apt-get install postgresql)',
-  );
-}
+const { databases, ids } = testDatabases();
 
-type Db = { name: string; open(): Promise<Knex>; close(): Promise<void> };
-
-function sqlite(): Db {
-  let db: Knex | undefined;
-  return {
-    name: 'SQLite',
-    async open() {
-      db = createSqliteDatabase();
-      return db;
-    },
-    async close() {
-      await db?.destroy();
-    },
-  };
-}
-
-function postgres(): Db {
-  let pg: TestPostgres | undefined;
-  let db: Knex | undefined;
-  return {
-    name: 'PostgreSQL',
-    async open() {
-      pg = await startTestPostgres(pgBinDir!);
-      db = knexFactory({ client: 'pg', connection: pg.connection });
-      return db;
-    },
-    async close() {
-      await db?.destroy();
-      await pg?.stop();
-    },
-  };
-}
-
-const databases = [sqlite(), ...(pgBinDir ? [postgres()] : [])];
-
-describe.each(databases)('DatabaseRollbackJournal on $name', database => {
+describe.each(ids)('DatabaseRollbackJournal on %s', databaseId => {
   let db: Knex;
   let journal: DatabaseRollbackJournal;
 
   beforeAll(async () => {
-    db = await database.open();
+    db = await databases.init(databaseId);
     await DatabaseRollbackJournal.runMigrations(db);
     journal = new DatabaseRollbackJournal(db);
   });
-
-  afterAll(() => database.close());
 
   beforeEach(async () => {
     await db('platform_journal').delete();
     await db('platform_runs').delete();
   });
+
+  const unsettled = async () =>
+    (await journal.listUnsettledRuns()).map(run => run.taskId);
 
   const intent = {
     taskId: 'task-1',
@@ -132,7 +87,7 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
         data: { marker: 'm-1', attempt: 1 },
       });
       expect(retried.data).not.toHaveProperty('repoId');
-      expect(await journal.listUnsettledTaskIds()).toEqual(['task-1']);
+      expect(await unsettled()).toEqual(['task-1']);
       await journal.setState(first.id, state);
       expect((await journal.recordIntent(intent)).data.attempt).toBe(2);
     },
@@ -173,11 +128,50 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
 
   it('settles a run and wakes it again when a step records anew', async () => {
     await journal.recordIntent(intent);
-    expect(await journal.listUnsettledTaskIds()).toEqual(['task-1']);
+    expect(await unsettled()).toEqual(['task-1']);
     await journal.settleRun('task-1');
-    expect(await journal.listUnsettledTaskIds()).toEqual([]);
+    expect(await unsettled()).toEqual([]);
     await journal.recordIntent({ ...intent, stepId: 'again' });
-    expect(await journal.listUnsettledTaskIds()).toEqual(['task-1']);
+    expect(await unsettled()).toEqual(['task-1']);
+  });
+
+  it('lists each unsettled run with its last status, whether its task was read, and who holds it', async () => {
+    await journal.recordIntent(intent);
+    expect(await journal.listUnsettledRuns()).toEqual([
+      { taskId: 'task-1', status: 'processing', seen: false },
+    ]);
+
+    await journal.recordTask('task-1', { status: 'processing' });
+    await journal.updateStatus('task-1', 'failed');
+    const before = Date.now();
+    await journal.acquireLease('task-1', 'instance-a', 60_000);
+    const [run] = await journal.listUnsettledRuns();
+    expect(run).toMatchObject({
+      taskId: 'task-1',
+      status: 'failed',
+      seen: true,
+      lease: { owner: 'instance-a' },
+    });
+    expect(run.lease!.until).toBeGreaterThanOrEqual(before + 60_000);
+  });
+
+  it('shows a run whose task is gone as expired and stops listing it, until a step records anew', async () => {
+    await journal.recordIntent(intent);
+    await journal.expireRun('task-1');
+    expect(await unsettled()).toEqual([]);
+    expect(await journal.getRun('task-1')).toMatchObject({
+      status: 'expired',
+      resources: [
+        expect.objectContaining({
+          state: 'pending',
+          reason:
+            'left in place: the scaffolder no longer knows the task, so nobody can tell whether the run failed',
+        }),
+      ],
+    });
+
+    await journal.recordIntent({ ...intent, stepId: 'again' });
+    expect(await unsettled()).toEqual(['task-1']);
   });
 
   it('reads a task time without a zone as UTC, whatever the local zone', async () => {
@@ -186,7 +180,7 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
     try {
       await journal.recordIntent(intent);
       // The scaffolder's API on SQLite answers createdAt in this form.
-      await journal.updateRun('task-1', {
+      await journal.recordTask('task-1', {
         status: 'processing',
         createdAt: '2026-02-01 10:00:00',
       });
@@ -200,7 +194,7 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
 
   it('serves runs newest first without the private ownership facts', async () => {
     await journal.recordIntent({ ...intent, taskId: 'old' });
-    await journal.updateRun('old', {
+    await journal.recordTask('old', {
       status: 'failed',
       createdAt: '2026-01-01T00:00:00.000Z',
     });
@@ -210,7 +204,7 @@ describe.each(databases)('DatabaseRollbackJournal on $name', database => {
       'rollback_failed',
       'token lacks delete_repo',
     );
-    await journal.updateRun('new', {
+    await journal.recordTask('new', {
       status: 'failed',
       templateRef: 'template:default/service',
       createdBy: 'user:default/ada',

@@ -35,6 +35,14 @@ export const MIGRATIONS_TABLE = 'platform_knex_migrations';
 const JOURNAL = 'platform_journal';
 const RUNS = 'platform_runs';
 
+/**
+ * The status of a run whose task the scaffolder no longer knows (deleted by
+ * a cleanup, or never there) before the engine saw it fail: nobody can tell
+ * whether it failed, so what it created stays, and the run is not looked at
+ * again.
+ */
+export const EXPIRED_STATUS = 'expired';
+
 /** States in which a resource may still exist and is the engine's business. */
 export const UNRESOLVED_STATES: PlatformResourceState[] = [
   'pending',
@@ -64,15 +72,33 @@ type RunRow = {
   created_by: string | null;
   cancelled_by: string | null;
   settled: boolean | number;
+  lease_owner: string | null;
+  lease_until: Date | string | number | null;
+  task_seen_at: Date | string | number | null;
   created_at: Date | string | number;
 };
+
+/**
+ * A run the engine still has to look at, as the journal last recorded it.
+ *
+ * @public
+ */
+export interface UnsettledRun {
+  taskId: string;
+  /** The task status the engine last recorded. */
+  status: string;
+  /** Whether template, creator and creation time were copied from the task. */
+  seen: boolean;
+  /** The engine instance that holds the run, and until when (epoch ms). */
+  lease?: { owner: string; until: number };
+}
 
 /**
  * SQLite hands timestamps back as numbers or as UTC strings without a zone,
  * PostgreSQL as Date objects, and the scaffolder's task API passes on its
  * own database's format; the API always speaks ISO 8601.
  */
-function toIso(value: Date | string | number): string {
+export function toIso(value: Date | string | number): string {
   if (value instanceof Date) {
     return value.toISOString();
   }
@@ -135,6 +161,45 @@ function toRun(run: RunRow, entries: JournalEntry[]): PlatformRun {
     createdAt: toIso(run.created_at),
     // `data` holds ownership proofs for compensators, not for browsers.
     resources: entries.map(({ data: _data, ...resource }) => resource),
+  };
+}
+
+export type UnsettledRunRow = Pick<
+  RunRow,
+  | 'task_id'
+  | 'status'
+  | 'task_seen_at'
+  | 'lease_owner'
+  | 'lease_until'
+  | 'created_at'
+>;
+
+/**
+ * The query for the runs the engine still has to look at, with
+ * `platform_runs` as `r`, for a reader that adds their task status.
+ */
+export function unsettledRunsQuery(db: Knex): Knex.QueryBuilder {
+  return db(`${RUNS} as r`)
+    .where('r.settled', false)
+    .select(
+      'r.task_id',
+      'r.status',
+      'r.task_seen_at',
+      'r.lease_owner',
+      'r.lease_until',
+      'r.created_at',
+    );
+}
+
+export function toUnsettledRun(row: UnsettledRunRow): UnsettledRun {
+  return {
+    taskId: row.task_id,
+    status: row.status,
+    seen: row.task_seen_at !== null,
+    lease:
+      row.lease_owner && row.lease_until !== null
+        ? { owner: row.lease_owner, until: Date.parse(toIso(row.lease_until)) }
+        : undefined,
   };
 }
 
@@ -277,35 +342,73 @@ export class DatabaseRollbackJournal implements RollbackJournal {
       .update({ state, reason: reason ?? null, updated_at: new Date() });
   }
 
-  /** Runs the engine still has to look at. */
-  async listUnsettledTaskIds(): Promise<string[]> {
-    const rows = await this.db<RunRow>(RUNS)
-      .where({ settled: false })
-      .orderBy('created_at', 'asc')
-      .select('task_id');
-    return rows.map(r => r.task_id);
+  /** Runs the engine still has to look at, oldest first, in one query. */
+  async listUnsettledRuns(): Promise<UnsettledRun[]> {
+    return (
+      await unsettledRunsQuery(this.db).orderBy('r.created_at', 'asc')
+    ).map(toUnsettledRun);
   }
 
-  async updateRun(
+  /**
+   * Copies from the run's task what never changes (template, creator,
+   * creation time) with its status; afterwards the engine records only
+   * changes of status.
+   */
+  async recordTask(
     taskId: string,
-    facts: {
+    task: {
       status: string;
       templateRef?: string;
       createdBy?: string;
       createdAt?: string;
     },
   ): Promise<void> {
+    const now = new Date();
     await this.db(RUNS)
       .where({ task_id: taskId })
       .update({
-        status: facts.status,
-        ...(facts.templateRef ? { template_ref: facts.templateRef } : {}),
-        ...(facts.createdBy ? { created_by: facts.createdBy } : {}),
-        ...(facts.createdAt
-          ? { created_at: new Date(toIso(facts.createdAt)) }
+        status: task.status,
+        ...(task.templateRef ? { template_ref: task.templateRef } : {}),
+        ...(task.createdBy ? { created_by: task.createdBy } : {}),
+        ...(task.createdAt
+          ? { created_at: new Date(toIso(task.createdAt)) }
           : {}),
-        updated_at: new Date(),
+        task_seen_at: now,
+        updated_at: now,
       });
+  }
+
+  async updateStatus(taskId: string, status: string): Promise<void> {
+    await this.db(RUNS)
+      .where({ task_id: taskId })
+      .update({ status, updated_at: new Date() });
+  }
+
+  /**
+   * Records that the run's task is gone before it was seen to fail: the run
+   * shows as expired, each resource that may still exist says why it was
+   * left in place, and the run is never looked at again, unless one of its
+   * steps records anew.
+   */
+  async expireRun(taskId: string): Promise<void> {
+    const now = new Date();
+    await this.db.transaction(async tx => {
+      await tx(RUNS).where({ task_id: taskId }).update({
+        status: EXPIRED_STATUS,
+        settled: true,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      });
+      await tx(JOURNAL)
+        .where({ task_id: taskId })
+        .whereIn('state', UNRESOLVED_STATES)
+        .update({
+          reason:
+            'left in place: the scaffolder no longer knows the task, so nobody can tell whether the run failed',
+          updated_at: now,
+        });
+    });
   }
 
   /** Records who cancelled a run, for its rollback to say. */

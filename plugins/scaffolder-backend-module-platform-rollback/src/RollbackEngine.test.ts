@@ -1,8 +1,11 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
+import { randomUUID } from 'node:crypto';
+import { createSqliteDatabase, waitFor } from '@internal/platform-test-utils';
 import { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
 import { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
+import { ScaffolderDatabaseTaskReader } from './scaffolderTasks';
 import {
   RollbackEngine,
   RollbackEngineOptions,
@@ -59,20 +62,35 @@ describe('RollbackEngine', () => {
     });
   }
 
+  /** The engine on a mock scheduler, whose looks the test runs itself. */
+  async function onScheduler(subject: RollbackEngine) {
+    const scheduler = mockServices.scheduler.mock();
+    await subject.schedule(scheduler);
+    const [[scheduled]] = scheduler.scheduleTask.mock.calls;
+    return {
+      scheduled,
+      look: async () => scheduled.fn(new AbortController().signal),
+      stop: () => subject.stop(),
+    };
+  }
+
   const deleting = async (entry: JournalEntry) => {
     deleted.push(entry.identity);
     return 'deleted' as const;
   };
 
-  async function created(identity: string, stepId = 'step') {
+  async function created(identity: string, stepId = 'step', taskId = 't1') {
     const entry = await journal.recordIntent({
-      taskId: 't1',
+      taskId,
       stepId,
       kind: 'test:thing',
       identity,
     });
     return journal.markCreated(entry.id);
   }
+
+  const unsettled = async () =>
+    (await journal.listUnsettledRuns()).map(run => run.taskId);
 
   const states = async () =>
     Object.fromEntries(
@@ -96,7 +114,7 @@ describe('RollbackEngine', () => {
       ['b', 'Rolled back test:thing two: deleted.'],
       ['a', 'Rolled back test:thing one: deleted.'],
     ]);
-    expect(await journal.listUnsettledTaskIds()).toEqual([]);
+    expect(await unsettled()).toEqual([]);
     expect((await journal.getRun('t1')).templateRef).toBe('template:default/x');
   });
 
@@ -115,14 +133,47 @@ describe('RollbackEngine', () => {
     await created('one');
     statuses.set('t1', { status: 'completed' });
     await engine(deleting).tick();
-    expect(await journal.listUnsettledTaskIds()).toEqual([]);
+    expect(await unsettled()).toEqual([]);
   });
 
-  it('does not guess when the scaffolder does not know the task', async () => {
+  it('expires a run whose task is gone before it was seen to end, leaves what it created and never asks again', async () => {
     await created('one');
-    await engine(deleting).tick();
+    const logger = mockServices.logger.mock();
+    const getTask = jest.fn(async () => undefined);
+    const expiring = engine(deleting, { logger, tasks: { getTask } });
+
+    await expiring.tick();
     expect(deleted).toEqual([]);
-    expect(await journal.listUnsettledTaskIds()).toEqual(['t1']);
+    expect(await states()).toEqual({ one: 'created' });
+    expect(await journal.getRun('t1')).toMatchObject({
+      status: 'expired',
+      resources: [
+        {
+          identity: 'one',
+          state: 'created',
+          reason: expect.stringContaining('left in place'),
+        },
+      ],
+    });
+    expect(await unsettled()).toEqual([]);
+    expect(logger.warn.mock.calls.map(([message]) => message)).toEqual([
+      'Task t1 no longer exists and was not seen to fail or complete, so its run is marked expired and no longer watched; what it created stays in place: test:thing one',
+    ]);
+
+    await expiring.tick();
+    expect(getTask).toHaveBeenCalledTimes(1);
+  });
+
+  it('still rolls back a run seen to fail whose task has since been deleted', async () => {
+    await created('one');
+    await journal.recordTask('t1', { status: 'failed' });
+    await engine(deleting).tick();
+    expect(deleted).toEqual(['one']);
+    expect(await journal.getRun('t1')).toMatchObject({
+      status: 'failed',
+      resources: [expect.objectContaining({ state: 'rolled_back' })],
+    });
+    expect(await unsettled()).toEqual([]);
   });
 
   it('keeps what the template asked to keep and says so', async () => {
@@ -254,38 +305,34 @@ describe('RollbackEngine', () => {
 
   it('rolls back one run while another is still stuck retrying', async () => {
     await created('stuck');
-    const other = await journal.recordIntent({
-      taskId: 't2',
-      stepId: 'step',
-      kind: 'test:thing',
-      identity: 'quick',
-    });
-    await journal.markCreated(other.id);
+    await created('quick', 'step', 't2');
     statuses.set('t1', { status: 'failed' });
-    const running = engine(
-      async entry => {
-        if (entry.identity === 'stuck') {
-          throw new TransientCompensationError('GitHub answered 503');
-        }
-        return deleting(entry);
-      },
-      {
-        pollIntervalMs: 20,
-        initialBackoffMs: 60_000,
-        maxDurationPerResourceMs: 120_000,
-      },
+    statuses.set('t2', { status: 'processing' });
+    const { look, stop } = await onScheduler(
+      engine(
+        async entry => {
+          if (entry.identity === 'stuck') {
+            throw new TransientCompensationError('GitHub answered 503');
+          }
+          return deleting(entry);
+        },
+        {
+          initialBackoffMs: 60_000,
+          maxDurationPerResourceMs: 120_000,
+        },
+      ),
     );
-    running.start();
     try {
-      await new Promise(r => setTimeout(r, 100));
+      await look();
       statuses.set('t2', { status: 'failed' });
-      for (let i = 0; i < 100 && deleted.length === 0; i++) {
-        await new Promise(r => setTimeout(r, 10));
-      }
+      await look();
+      await waitFor('the second run to roll back', async () =>
+        deleted.length > 0 ? deleted : undefined,
+      );
       expect(deleted).toEqual(['quick']);
       expect(await states()).toEqual({ stuck: 'rolling_back' });
     } finally {
-      await running.stop();
+      await stop();
     }
   });
 
@@ -367,7 +414,7 @@ describe('RollbackEngine', () => {
         ['repo', 'Rolled back test:thing repository: deleted.'],
         ['ns', 'Rolled back test:thing namespace: deleted.'],
       ]);
-      expect(await journal.listUnsettledTaskIds()).toEqual([]);
+      expect(await unsettled()).toEqual([]);
     });
 
     it('is recorded as done while an older resource is still being retried', async () => {
@@ -517,6 +564,138 @@ describe('RollbackEngine', () => {
     await engine(deleting).tick();
     expect(deleted).toEqual([]);
     expect(await states()).toEqual({ one: 'created' });
+  });
+
+  it('rolls back each run exactly once with two engines on one database', async () => {
+    const taskIds = Array.from({ length: 20 }, (_, i) => `run-${i}`);
+    for (const taskId of taskIds) {
+      await created(`thing-of-${taskId}`, 'step', taskId);
+      statuses.set(taskId, { status: 'failed' });
+    }
+    const slowDeleting = async (entry: JournalEntry) => {
+      await new Promise(r => setTimeout(r, 5));
+      return deleting(entry);
+    };
+    const first = engine(slowDeleting);
+    const second = engine(slowDeleting);
+
+    await Promise.all([first.tick(), second.tick()]);
+    await Promise.all([first.tick(), second.tick()]);
+
+    expect([...deleted].sort()).toEqual(
+      taskIds.map(taskId => `thing-of-${taskId}`).sort(),
+    );
+    expect(await unsettled()).toEqual([]);
+  });
+
+  describe('reading task status from the scaffolder database', () => {
+    beforeEach(async () => {
+      // The scaffolder's own tables, beside the journal as in a backend.
+      await db.migrate.latest({
+        directory: resolvePackagePath(
+          '@backstage/plugin-scaffolder-backend',
+          'migrations',
+        ),
+      });
+    });
+
+    /** Runs whose tasks are processing, each with a resource journaled. */
+    async function processingRuns(count: number): Promise<string[]> {
+      const taskIds = Array.from({ length: count }, () => randomUUID());
+      await db.batchInsert(
+        'tasks',
+        taskIds.map(id => ({
+          id,
+          status: 'processing',
+          spec: JSON.stringify({
+            templateInfo: { entityRef: 'template:default/x' },
+          }),
+        })),
+        100,
+      );
+      for (const taskId of taskIds) {
+        await created(`thing-of-${taskId}`, 'step', taskId);
+      }
+      return taskIds;
+    }
+
+    function watching() {
+      return engine(deleting, {
+        tasks: new ScaffolderDatabaseTaskReader({
+          db,
+          fallback: {
+            getTask: () => Promise.reject(new Error('unexpected API call')),
+          },
+          logger: mockServices.logger.mock(),
+        }),
+      });
+    }
+
+    async function queriesDuring(fn: () => Promise<void>): Promise<number> {
+      let queries = 0;
+      const count = () => queries++;
+      db.on('query', count);
+      try {
+        await fn();
+      } finally {
+        db.off('query', count);
+      }
+      return queries;
+    }
+
+    it.each([1, 10, 500])(
+      'looks at %i waiting runs in one query',
+      async count => {
+        const [first] = await processingRuns(count);
+        const looking = watching();
+        // The first look copies each new run's template from its task.
+        await looking.tick();
+        expect((await journal.getRun(first)).templateRef).toBe(
+          'template:default/x',
+        );
+
+        expect(await queriesDuring(() => looking.tick())).toBe(1);
+        expect((await unsettled()).length).toBe(count);
+      },
+    );
+
+    it('rolls back the one run that failed among many', async () => {
+      const taskIds = await processingRuns(50);
+      const looking = watching();
+      await looking.tick();
+      await db('tasks').where({ id: taskIds[7] }).update({ status: 'failed' });
+
+      await looking.tick();
+
+      expect(deleted).toEqual([`thing-of-${taskIds[7]}`]);
+      expect(await unsettled()).toHaveLength(49);
+    });
+  });
+
+  it('looks at the runs in a global task on the scheduler, every poll interval', async () => {
+    await created('one');
+    statuses.set('t1', { status: 'processing' });
+    const { scheduled, look, stop } = await onScheduler(
+      engine(deleting, { pollIntervalMs: 250 }),
+    );
+    try {
+      expect(scheduled).toMatchObject({
+        id: 'platform-rollback',
+        scope: 'global',
+        frequency: { milliseconds: 250 },
+      });
+      await look();
+      expect(deleted).toEqual([]);
+
+      statuses.set('t1', { status: 'failed' });
+      await look();
+      await waitFor('the rollback', async () =>
+        deleted.length > 0 ? deleted : undefined,
+      );
+      expect(deleted).toEqual(['one']);
+    } finally {
+      await stop();
+    }
   });
 
   it('starts polling on its own and rolls back within the interval', async () => {

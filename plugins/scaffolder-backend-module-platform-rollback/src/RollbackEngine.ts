@@ -1,9 +1,11 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   DatabaseRollbackJournal,
+  EXPIRED_STATUS,
+  UnsettledRun,
   UNRESOLVED_STATES,
 } from './DatabaseRollbackJournal';
 import {
@@ -30,12 +32,29 @@ export interface TaskSummary {
 }
 
 /**
+ * An unsettled run with the status its task has now.
+ *
+ * @public
+ */
+export interface RunToLookAt extends UnsettledRun {
+  /** `undefined` when the scaffolder does not know the task. */
+  taskStatus: string | undefined;
+}
+
+/**
  * Reads a task's status; `undefined` when the scaffolder does not know it.
  *
  * @public
  */
 export interface TaskStatusReader {
   getTask(taskId: string): Promise<TaskSummary | undefined>;
+  /**
+   * The unsettled runs with their tasks' status, in one go, leaving out each
+   * run whose task was read before and still runs as recorded: there is
+   * nothing to decide about it. `undefined` when the reader cannot; the
+   * engine then lists the runs and asks for each task.
+   */
+  getRunsToLookAt?(): Promise<RunToLookAt[] | undefined>;
 }
 
 /**
@@ -64,7 +83,10 @@ export interface RollbackEngineOptions {
    * error may carry what an API echoed back. Default: credential shapes only.
    */
   scrubber?: SecretScrubber;
-  /** How often runs are looked at; rollback starts within one interval. */
+  /**
+   * How often runs are looked at; rollback starts within about one interval.
+   * Default 1 second.
+   */
   pollIntervalMs?: number;
   /** How long one engine instance holds a run it is rolling back. */
   leaseMs?: number;
@@ -82,6 +104,17 @@ export interface RollbackEngineOptions {
 }
 
 const FINAL_FAILURES = new Set(['failed', 'cancelled']);
+
+/** The engine's task on the scheduler, in the scaffolder plugin's scope. */
+const SCHEDULED_TASK_ID = 'platform-rollback';
+
+/**
+ * The bound on one look at the runs (a few milliseconds with the database
+ * reader; a look cut short leaves the rest for the next). A replica that dies
+ * in the middle of a look holds up the others' looks until then, and until
+ * the scheduler's janitor, which runs once a minute, frees the task.
+ */
+const LOOK_TIMEOUT = { seconds: 10 };
 
 /** The outcome in words, as the journal's reason and the run's log show it. */
 const OUTCOMES: Record<CompensationResult, string> = {
@@ -166,7 +199,7 @@ export class RollbackEngine {
           }),
       },
     };
-    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.initialBackoffMs = options.initialBackoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
@@ -175,6 +208,32 @@ export class RollbackEngine {
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 60_000;
   }
 
+  /**
+   * Looks at the runs every poll interval on the backend's scheduler. In the
+   * `global` scope the scheduler's lock in the database lets one replica at a
+   * time look, so N replicas read the runs once per interval, not N times,
+   * and each failure is picked up by whichever replica looks next. A rollback
+   * goes on after the look that started it; the lease on the run keeps the
+   * other replicas' looks off it meanwhile.
+   */
+  async schedule(scheduler: SchedulerService): Promise<void> {
+    await scheduler.scheduleTask({
+      id: SCHEDULED_TASK_ID,
+      scope: 'global',
+      frequency: { milliseconds: this.pollIntervalMs },
+      timeout: LOOK_TIMEOUT,
+      signal: this.stopController.signal,
+      fn: signal => {
+        this.running = this.poll(signal);
+        return this.running;
+      },
+    });
+  }
+
+  /**
+   * Looks at the runs every poll interval on a timer of its own, for use
+   * outside a backend; a backend uses {@link RollbackEngine.schedule}.
+   */
   start(): void {
     const loop = () => {
       if (this.stopController.signal.aborted) {
@@ -203,16 +262,16 @@ export class RollbackEngine {
     await Promise.all(this.inFlight.values());
   }
 
-  /** Looks at every run that may need work and starts the rollbacks that are due. */
-  private async poll(): Promise<void> {
-    const { journal, logger } = this.options;
-    let taskIds: string[];
-    try {
-      taskIds = await journal.listUnsettledTaskIds();
-    } catch (e) {
-      logger.warn(`Could not read the rollback journal: ${toError(e).message}`);
-      return;
-    }
+  /**
+   * Looks at every run that may need work and starts the rollbacks that are
+   * due. However many runs are waiting, that is one query with a reader that
+   * joins task status to the journal; only runs whose status changed cost
+   * more.
+   */
+  private async poll(signal?: AbortSignal): Promise<void> {
+    const { logger } = this.options;
+    const stopped = () =>
+      this.stopController.signal.aborted || signal?.aborted === true;
     const failed = (taskId: string) => (e: unknown) => {
       if (!(e instanceof WorkInterrupted)) {
         logger.warn(
@@ -222,38 +281,119 @@ export class RollbackEngine {
         );
       }
     };
-    for (const taskId of taskIds) {
-      if (this.stopController.signal.aborted) {
-        return;
+    try {
+      for await (const run of this.runsToLookAt()) {
+        if (stopped()) {
+          return;
+        }
+        const { taskId } = run;
+        const status = await this.checkRun(run).catch(failed(taskId));
+        if (status && FINAL_FAILURES.has(status)) {
+          this.inFlight.set(
+            taskId,
+            this.rollBack(taskId, status)
+              .catch(failed(taskId))
+              .finally(() => this.inFlight.delete(taskId)),
+          );
+        }
       }
-      if (this.inFlight.has(taskId)) {
-        continue;
-      }
-      const status = await this.checkRun(taskId).catch(failed(taskId));
-      if (status && FINAL_FAILURES.has(status)) {
-        this.inFlight.set(
-          taskId,
-          this.rollBack(taskId, status)
-            .catch(failed(taskId))
-            .finally(() => this.inFlight.delete(taskId)),
-        );
-      }
+    } catch (e) {
+      logger.warn(
+        `Could not look at the runs to roll back: ${toError(e).message}`,
+      );
     }
   }
 
-  /** Records the task's status and settles a completed run; returns the status. */
-  private async checkRun(taskId: string): Promise<string | undefined> {
+  /**
+   * The unsettled runs with their tasks' status, but for those rolling back
+   * here or under another instance's lease: in one query from a reader that
+   * can, or else from the journal, asking for each task as the look reaches
+   * it, so that a look cut short by its timeout has still got somewhere.
+   */
+  private async *runsToLookAt(): AsyncGenerator<RunToLookAt> {
+    const { journal, tasks, logger } = this.options;
+    const now = Date.now();
+    const due = (run: UnsettledRun) =>
+      !this.inFlight.has(run.taskId) &&
+      !(
+        run.lease &&
+        run.lease.owner !== this.instanceId &&
+        run.lease.until > now
+      );
+    const joined = await tasks.getRunsToLookAt?.();
+    if (joined) {
+      yield* joined.filter(due);
+      return;
+    }
+    for (const run of (await journal.listUnsettledRuns()).filter(due)) {
+      let task: TaskSummary | undefined;
+      try {
+        task = await tasks.getTask(run.taskId);
+      } catch (e) {
+        // Left for the next look: only the scaffolder saying it does not
+        // know a task makes it gone.
+        logger.warn(
+          `Could not read the status of task ${run.taskId}: ${
+            toError(e).message
+          }`,
+        );
+        continue;
+      }
+      yield { ...run, taskStatus: task?.status };
+    }
+  }
+
+  /**
+   * Brings the journal up to date with the run's task status and settles a
+   * completed run; returns the status the rollback goes by.
+   */
+  private async checkRun(run: RunToLookAt): Promise<string | undefined> {
     const { journal, tasks } = this.options;
-    const task = await tasks.getTask(taskId);
-    if (!task) {
-      // Never guess: a run we cannot see is left for a later pass.
+    const { taskId, taskStatus: status } = run;
+    if (status === undefined) {
+      // Seen to fail before its task went: the journal is proof enough.
+      if (FINAL_FAILURES.has(run.status)) {
+        return run.status;
+      }
+      await this.expire(taskId);
       return undefined;
     }
-    await journal.updateRun(taskId, task);
-    if (task.status === 'completed') {
+    let current = status;
+    if (!run.seen) {
+      const task = await tasks.getTask(taskId);
+      if (!task) {
+        // Gone since its status was read: the next look expires it.
+        return undefined;
+      }
+      await journal.recordTask(taskId, task);
+      current = task.status;
+    } else if (status !== run.status) {
+      await journal.updateStatus(taskId, status);
+    }
+    if (current === 'completed') {
       await journal.settleRun(taskId);
     }
-    return task.status;
+    return current;
+  }
+
+  /**
+   * Nobody can say any more whether the run failed, so nothing is rolled
+   * back: rollback on a guess could delete what a completed run delivered.
+   * The run shows as expired and what it created is named in the log.
+   */
+  private async expire(taskId: string): Promise<void> {
+    const { journal, logger } = this.options;
+    await journal.expireRun(taskId);
+    const left = (await journal.listByTask(taskId)).filter(e =>
+      UNRESOLVED_STATES.includes(e.state),
+    );
+    logger.warn(
+      `Task ${taskId} no longer exists and was not seen to fail or complete, so its run is marked ${EXPIRED_STATUS} and no longer watched${
+        left.length > 0
+          ? `; what it created stays in place: ${left.map(describe).join(', ')}`
+          : ''
+      }`,
+    );
   }
 
   private async rollBack(taskId: string, status: string): Promise<void> {

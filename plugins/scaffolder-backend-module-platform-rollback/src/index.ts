@@ -13,17 +13,20 @@ import { platformRollbackServiceFactory } from './rollbackService';
 export { scaffolderModulePlatformRollback } from './module';
 export { platformRollbackServiceFactory } from './rollbackService';
 export { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
+export type { UnsettledRun } from './DatabaseRollbackJournal';
 export { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
 export { RollbackEngine } from './RollbackEngine';
 export { createRunsRouter } from './service/runsRouter';
 export type {
   RollbackEngineOptions,
+  RunToLookAt,
   TaskLogWriter,
   TaskStatusReader,
   TaskSummary,
 } from './RollbackEngine';
 export {
   ScaffolderApiTaskReader,
+  ScaffolderDatabaseTaskReader,
   ScaffolderTaskEventLog,
 } from './scaffolderTasks';
 

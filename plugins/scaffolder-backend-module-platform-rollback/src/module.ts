@@ -15,6 +15,7 @@ import { RollbackEngine } from './RollbackEngine';
 import { journalIn } from './rollbackService';
 import {
   ScaffolderApiTaskReader,
+  ScaffolderDatabaseTaskReader,
   ScaffolderTaskEventLog,
 } from './scaffolderTasks';
 import { createRunsRouter } from './service/runsRouter';
@@ -37,6 +38,7 @@ export const scaffolderModulePlatformRollback = createBackendModule({
         database: coreServices.database,
         logger: coreServices.logger,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         httpAuth: coreServices.httpAuth,
@@ -51,6 +53,7 @@ export const scaffolderModulePlatformRollback = createBackendModule({
         database,
         logger,
         lifecycle,
+        scheduler,
         discovery,
         auth,
         httpAuth,
@@ -74,7 +77,11 @@ export const scaffolderModulePlatformRollback = createBackendModule({
           settings?.has(key)
             ? durationToMilliseconds(readDurationFromConfig(settings, { key }))
             : undefined;
-        const tasks = new ScaffolderApiTaskReader({ discovery, auth });
+        const tasks = new ScaffolderDatabaseTaskReader({
+          db: journal.client,
+          fallback: new ScaffolderApiTaskReader({ discovery, auth }),
+          logger,
+        });
         const engine = new RollbackEngine({
           journal,
           compensators: rollback,
@@ -86,9 +93,10 @@ export const scaffolderModulePlatformRollback = createBackendModule({
           maxDurationPerResourceMs: milliseconds('maxDurationPerResource'),
           leaseMs: milliseconds('lease'),
         });
-        // The engine reads task status over the scaffolder's HTTP API, which
-        // answers only once the backend has started.
-        lifecycle.addStartupHook(() => engine.start());
+        // The scaffolder creates its tables in its own init, after its
+        // modules', and its HTTP API, the readers' fallback, answers only
+        // once the backend has started.
+        lifecycle.addStartupHook(() => engine.schedule(scheduler));
         lifecycle.addShutdownHook(() => engine.stop());
 
         httpRouter.use(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import type { BackendFeature } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -84,7 +85,8 @@ export async function startGoldenPathBackend(
     features: [
       scaffolderPlugin,
       ...platformModules,
-      ...(options.features ?? []),
+      // platformModules has the scheduler already; a second one would not start.
+      ...(options.features ?? []).filter(f => f !== schedulerServiceFactory),
       catalog.service.factory,
       mockServices.database.factory({ knex: createSqliteDatabase() }),
       mockServices.rootConfig.factory({

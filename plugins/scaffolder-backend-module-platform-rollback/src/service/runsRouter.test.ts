@@ -36,7 +36,7 @@ describe('createRunsRouter', () => {
         identity: `github.test/acme/${taskId}`,
         data: { marker: 'secret-free but private' },
       });
-      await journal.updateRun(taskId, {
+      await journal.recordTask(taskId, {
         status: 'failed',
         createdBy,
         createdAt,
