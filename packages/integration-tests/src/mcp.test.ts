@@ -313,7 +313,7 @@ describe('the platform over MCP', () => {
     ]);
     // The dry run's log keeps its logger's colours.
     expect(plan.log.map(stripVTControlCharacters)).toContain(
-      'info: Dry run: would create private repository example-org/mcp-planned on github.com with 10 file(s) on main, topics golden-path, go, access for team-payments',
+      'info: Dry run: would create private repository example-org/mcp-planned on github.com with 12 file(s) on main, topics golden-path, go, access for team-payments',
     );
     expect(writes()).toHaveLength(before);
     expect(github.getRepo('example-org', 'mcp-planned')).toBeUndefined();

@@ -134,7 +134,7 @@ describe('the platform CLI', () => {
     expect(result.code).toBe(0);
     // Not a terminal: every log line, then the report.
     expect(result.stdout).toContain(
-      '[repo] Created https://github.com/example-org/orders with 10 file(s)\n',
+      '[repo] Created https://github.com/example-org/orders with 12 file(s)\n',
     );
     expect(result.stdout).toContain(
       'Outcome:    Completed; created 7 resources\n',
