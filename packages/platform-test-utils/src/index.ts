@@ -16,3 +16,7 @@ export * from './teams';
 export * from './testSteps';
 export * from './waitFor';
 export * from './scaffolderDryRun';
+export * from './testRollbackEngine';
+export * from './teamNamespacePermissions';
+export * from './testDatabaseServer';
+export * from './capturingLogger';

@@ -10,6 +10,12 @@
 export { scaffolderModulePlatformDatabase as default } from './module';
 export { createDatabaseCreateAction } from './actions/databaseCreate';
 export { createDatabaseRotateCredentialsAction } from './actions/databaseRotateCredentials';
+export { checkDatabaseCreate } from './database/checks';
+export type {
+  DatabaseCreateCheckOptions,
+  DatabaseCreateInput,
+  DatabaseTargetInput,
+} from './database/checks';
 export { createDatabaseCompensators } from './database/compensators';
 export { createRotationCompensator } from './database/rotation';
 export { readPlatformDatabases } from './database/config';

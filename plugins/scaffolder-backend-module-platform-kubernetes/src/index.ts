@@ -28,6 +28,7 @@ export {
 } from './kubernetes/manifests';
 export {
   assertAdoptable,
+  assertMayWriteInto,
   namespaceResources,
   toNamespaceResource,
 } from './kubernetes/namespaceResources';

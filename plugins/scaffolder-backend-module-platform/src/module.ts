@@ -23,6 +23,7 @@ import {
   scrubbedCredentialsProvider,
 } from '@internal/plugin-scaffolder-backend-module-platform-github';
 import { readPlatformKubernetes } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { readPlatformDatabases } from '@internal/plugin-scaffolder-backend-module-platform-database';
 import { createCatalogRegisterAction } from './actions/catalogRegister';
 import { createPlatformPreflightAction } from './actions/platformPreflight';
 import { createCatalogLocationCompensator } from './catalog/catalogLocationCompensator';
@@ -98,6 +99,7 @@ export const scaffolderModulePlatform = createBackendModule({
             scrubber,
           ),
           kubernetes: readPlatformKubernetes(config),
+          databases: readPlatformDatabases(config),
           access: PlatformPermissions.create({
             permissions,
             permissionsRegistry,

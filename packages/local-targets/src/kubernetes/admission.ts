@@ -13,10 +13,12 @@ import { forbidden, invalid, KubeStatus, notFound } from './status';
 export function validate(
   type: ResourceType,
   object: KubeObject,
+  previous?: KubeObject,
 ): KubeStatus | undefined {
   const causes = [
     ...validateMetadata(type, object),
     ...validateSchema(type, object),
+    ...(type.rules?.(object, previous) ?? []),
   ];
   return causes.length > 0
     ? invalid(type, object.metadata?.name ?? '', causes)

@@ -127,7 +127,7 @@ export function fieldSelectorOf(
       );
     }
     const [, field, operator, value] = parsed;
-    const read = SELECTABLE_FIELDS[field];
+    const read = SELECTABLE_FIELDS[field] ?? type.selectableFields?.[field];
     if (!read) {
       return failure(
         400,

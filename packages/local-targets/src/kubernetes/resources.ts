@@ -4,6 +4,7 @@ import {
   Namespace,
   Pod,
   ResourceQuota,
+  Secret,
   Service,
 } from 'kubernetes-models/v1';
 import {
@@ -15,6 +16,7 @@ import {
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { prepareSecret, secretRules } from './secrets';
 
 /** A stored object, as the API server returns it. */
 export type KubeObject = {
@@ -55,6 +57,15 @@ export interface ResourceType {
    * from the available Deployments; the others are empty unless seeded.
    */
   readOnly?: boolean;
+  /**
+   * What the API server makes of a written object before validating it
+   * (decoding, defaults); returns why the body cannot be decoded (400).
+   */
+  prepare?(object: KubeObject): string | undefined;
+  /** The type's own validation beyond the schema, with the stored object on an update. */
+  rules?(object: KubeObject, previous: KubeObject | undefined): FieldCause[];
+  /** Fields a `fieldSelector` may name beyond `metadata.name` and `metadata.namespace`. */
+  selectableFields?: Record<string, (object: KubeObject) => unknown>;
 }
 
 const readOnly = (
@@ -120,6 +131,20 @@ export const RESOURCE_TYPES: ResourceType[] = [
     namespaced: true,
     nameRule: 'label',
     Model: Service,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    resource: 'secrets',
+    singular: 'secret',
+    shortNames: [],
+    namespaced: true,
+    nameRule: 'subdomain',
+    Model: Secret,
+    prepare: prepareSecret,
+    rules: secretRules,
+    selectableFields: { type: object => object.type },
   },
   {
     group: 'apps',
@@ -219,7 +244,11 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** A field error as the API server reports it in `details.causes`. */
 export interface FieldCause {
-  reason: 'FieldValueInvalid' | 'FieldValueRequired';
+  reason:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueForbidden'
+    | 'FieldValueTooLong';
   message: string;
   field: string;
 }

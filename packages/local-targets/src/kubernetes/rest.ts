@@ -144,6 +144,11 @@ function handleCollection(ctx: ObjectRequest) {
     );
     return;
   }
+  const undecodable = type.prepare?.(object);
+  if (undecodable) {
+    reply(400, failure(400, 'BadRequest', undecodable));
+    return;
+  }
   const error = validate(type, {
     ...object,
     apiVersion: apiVersionOf(type),
@@ -335,6 +340,23 @@ function handleWrite(ctx: ItemRequest & { existing?: Stored }) {
       reply(404, notFound(type, name));
       return;
     }
+    // Optimistic concurrency: an update that names the resourceVersion it
+    // read fails once someone else has written since.
+    const expected = body.metadata.resourceVersion;
+    if (
+      expected !== undefined &&
+      expected !== existing.object.metadata.resourceVersion
+    ) {
+      reply(
+        409,
+        conflict(
+          type,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        ),
+      );
+      return;
+    }
     const object = (
       req.method === 'PUT' ? body : mergePatch(existing.object, body)
     ) as KubeObject;
@@ -352,7 +374,12 @@ function handleWrite(ctx: ItemRequest & { existing?: Stored }) {
   object.apiVersion = apiVersionOf(type);
   object.kind = type.kind;
   object.metadata = { ...object.metadata, name };
-  const error = validate(type, object);
+  const undecodable = type.prepare?.(object);
+  if (undecodable) {
+    reply(400, failure(400, 'BadRequest', undecodable));
+    return;
+  }
+  const error = validate(type, object, existing?.object);
   if (error) {
     reply(422, error);
     return;

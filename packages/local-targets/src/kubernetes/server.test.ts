@@ -492,6 +492,7 @@ describe('startKubernetesApiServer', () => {
       ['resourcequotas', true],
       ['limitranges', true],
       ['services', true],
+      ['secrets', true],
       ['pods', false],
       ['configmaps', false],
     ]);

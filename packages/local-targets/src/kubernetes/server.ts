@@ -91,8 +91,8 @@ export interface LocalKubernetesApiServer {
 
 /**
  * Starts a loopback HTTP server that speaks the Kubernetes API for
- * namespaces, resource quotas, limit ranges, services, deployments and
- * ingresses, and for reading the ReplicaSets and Pods of the deployments:
+ * namespaces, resource quotas, limit ranges, services, secrets, deployments
+ * and ingresses, and for reading the ReplicaSets and Pods of the deployments:
  * discovery, CRUD, server-side apply, `dryRun=All`, watches, bearer tokens
  * and the Status bodies of the real API server.
  */
@@ -202,15 +202,18 @@ export async function startKubernetesApiServer(
     },
     seed(object) {
       const type = RESOURCE_TYPES.find(t => t.kind === object.kind);
-      const error = type ? validate(type, object) : undefined;
+      const copy = structuredClone(object);
+      const error = type && (type.prepare?.(copy) ?? validate(type, copy));
       if (!type || error) {
         throw new Error(
           `Cannot seed ${object.kind} ${object.metadata.name}: ${
-            error?.message ?? 'kind not served'
+            typeof error === 'string'
+              ? error
+              : error?.message ?? 'kind not served'
           }`,
         );
       }
-      return seedObject(cluster, type, object);
+      return seedObject(cluster, type, copy);
     },
     compactHistory: () => watches.compact(),
     endWatches: () => watches.endAll(),

@@ -1,43 +1,35 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
-import { namespaceWritePermission } from '@internal/plugin-platform-common';
 import {
   actionContext,
-  createSqliteDatabase,
-  testPlatformPermissions,
+  createTestRollbackEngine,
+  startTestCluster,
+  teamNamespacePermissions,
+  TestCluster,
 } from '@internal/platform-test-utils';
-import {
-  createPlatformNamespaceConditionalDecision,
-  platformNamespaceConditions,
-  RollbackJournal,
-  SecretScrubber,
-} from '@internal/plugin-platform-node';
-import {
-  DatabaseRollbackJournal,
-  ResourceCompensatorRegistry,
-  RollbackEngine,
-} from '@internal/plugin-scaffolder-backend-module-platform-rollback';
+import { SecretScrubber } from '@internal/plugin-platform-node';
 import { createDatabaseCreateAction } from '../actions/databaseCreate';
 import { createDatabaseRotateCredentialsAction } from '../actions/databaseRotateCredentials';
 import { createDatabaseCompensators } from '../database/compensators';
 import { DatabaseServer, PlatformDatabases } from '../database/config';
 import { createRotationCompensator } from '../database/rotation';
-import { FakeCluster } from './fakeCluster';
-
-export const TEAM_OF: Record<string, string> = {
-  ada: 'group:default/team-payments',
-  grace: 'group:default/team-checkout',
-};
 
 export interface Harness {
-  cluster: FakeCluster;
-  journal: RollbackJournal;
+  /** The loopback Kubernetes API server the Secrets are written to, and its journal. */
+  cluster: TestCluster;
   scrubber: SecretScrubber;
   rollbackLog: string[];
   createAction: ReturnType<typeof createDatabaseCreateAction>;
   rotateAction: ReturnType<typeof createDatabaseRotateCredentialsAction>;
+  /** A namespace someone made before the run, owned by `ownerRef`. */
+  seedNamespace(name: string, ownerRef?: string): void;
+  /** The decoded values of a Secret on the cluster, if it exists. */
+  secretValues(
+    namespace: string,
+    name: string,
+  ): Record<string, string> | undefined;
+  /** `POST /api/v1/namespaces/payments/secrets`: every write the cluster answered. */
+  writes(): string[];
   /** An action context of a new task, started by `user` (default ada). */
   context<T extends JsonObject>(
     input: T,
@@ -48,9 +40,10 @@ export interface Harness {
 }
 
 /**
- * The actions and compensators as the module wires them, over a real
- * journal (SQLite), the real rollback engine, the in-memory cluster, and a
- * policy that lets each user write only into their team's namespaces.
+ * The actions and compensators as the module wires them, over the loopback
+ * Kubernetes API server, a real journal (SQLite), the real rollback engine,
+ * and a policy that lets each user write only into their team's namespaces
+ * (ada: team-payments, grace: team-checkout).
  */
 export async function createHarness(server: DatabaseServer): Promise<Harness> {
   const databases: PlatformDatabases = {
@@ -62,60 +55,53 @@ export async function createHarness(server: DatabaseServer): Promise<Harness> {
       return server;
     },
   };
-  const cluster = new FakeCluster();
-  const kubernetes = cluster.kubernetes();
-  const db = createSqliteDatabase();
-  const journal = await DatabaseRollbackJournal.create({
-    database: { getClient: async () => db },
-  });
+  const cluster = await startTestCluster();
+  const { kubernetes, journal } = cluster;
   const scrubber = SecretScrubber.create({ secrets: [server.adminPassword] });
-  const access = testPlatformPermissions(
-    (credentials: BackstageCredentials) => {
-      const user = (
-        credentials.principal as { userEntityRef?: string }
-      ).userEntityRef
-        ?.split('/')
-        .pop();
-      const team = TEAM_OF[user ?? ''];
-      return team
-        ? createPlatformNamespaceConditionalDecision(
-            namespaceWritePermission,
-            platformNamespaceConditions.isNamespaceOwner({ claims: [team] }),
-          )
-        : { result: AuthorizeResult.DENY };
-    },
-  );
+  const access = teamNamespacePermissions();
   const options = { databases, kubernetes, journal, access, scrubber };
-  const compensators = new ResourceCompensatorRegistry();
-  for (const compensator of [
-    ...createDatabaseCompensators({ databases, kubernetes }),
-    createRotationCompensator({ databases, kubernetes, scrubber }),
-  ]) {
-    compensators.register(compensator);
-  }
-  const rollbackLog: string[] = [];
-  const failed = new Set<string>();
-  const engine = new RollbackEngine({
-    journal: journal as DatabaseRollbackJournal,
-    compensators,
-    logger: mockServices.logger.mock(),
-    tasks: {
-      getTask: async id => ({
-        status: failed.has(id) ? 'failed' : 'processing',
-      }),
-    },
-    taskLog: { append: async line => void rollbackLog.push(line.message) },
-    initialBackoffMs: 10,
-    maxBackoffMs: 50,
+  const engine = createTestRollbackEngine({
+    journal,
+    compensators: [
+      ...createDatabaseCompensators({ databases, kubernetes }),
+      createRotationCompensator({ databases, kubernetes, scrubber }),
+    ],
     maxDurationPerResourceMs: 2000,
   });
   return {
     cluster,
-    journal,
     scrubber,
-    rollbackLog,
+    rollbackLog: engine.rollbackLog,
     createAction: createDatabaseCreateAction(options),
     rotateAction: createDatabaseRotateCredentialsAction(options),
+    seedNamespace(name, ownerRef = 'group:default/team-payments') {
+      cluster.server.seed({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name,
+          annotations: { 'platform.internal/owner-ref': ownerRef },
+        },
+      });
+    },
+    secretValues(namespace, name) {
+      const data = cluster.server.get('secrets', namespace, name)?.data as
+        | Record<string, string>
+        | undefined;
+      return (
+        data &&
+        Object.fromEntries(
+          Object.entries(data).map(([key, value]) => [
+            key,
+            Buffer.from(value, 'base64').toString('utf8'),
+          ]),
+        )
+      );
+    },
+    writes: () =>
+      cluster.server.requests
+        .filter(r => r.write)
+        .map(r => `${r.method} ${r.path}`),
     context(input, contextOptions = {}) {
       const ctx = actionContext(input, contextOptions);
       const user = contextOptions.user ?? 'ada';
@@ -125,13 +111,10 @@ export async function createHarness(server: DatabaseServer): Promise<Harness> {
           mockCredentials.user(`user:default/${user}`),
       };
     },
-    async rollback(taskId) {
-      failed.add(taskId);
-      await engine.tick();
-    },
+    rollback: taskId => engine.rollback(taskId),
     async close() {
       await engine.stop();
-      await db.destroy();
+      await cluster.close();
     },
   };
 }

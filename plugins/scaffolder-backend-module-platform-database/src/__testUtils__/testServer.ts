@@ -1,14 +1,10 @@
 import {
   findPostgresBinDir,
-  startTestPostgres,
-  TestPostgres,
+  startTestDatabaseServer,
+  TestDatabaseServer,
 } from '@internal/platform-test-utils';
-import fs from 'node:fs';
 import { Client } from 'pg';
 import { DatabaseServer } from '../database/config';
-
-export const ADMIN_USER = 'platform_admin';
-export const ADMIN_PASSWORD = 'canary-admin-7c1d4e9a2b6f4038';
 
 const binDir = findPostgresBinDir();
 
@@ -32,67 +28,27 @@ export interface TestServer {
   connectAs(user: string, password: string, database: string): Promise<Client>;
 }
 
-/**
- * Debian's PostgreSQL for the calling test file, with an admin role that has
- * exactly CREATEROLE and CREATEDB, and password authentication (SCRAM) for
- * every role but the superuser, so the generated credentials are really
- * checked.
- */
+/** Debian's PostgreSQL for the calling test file, as the platform manages one. */
 export function useTestServer(): () => TestServer {
-  let pg: TestPostgres | undefined;
+  let pg: TestDatabaseServer | undefined;
   let current: TestServer | undefined;
   beforeAll(async () => {
-    pg = await startTestPostgres(binDir!);
-    const { host, port, user } = pg.connection;
-    const superuser = async () => {
-      const client = new Client({ host, port, user, database: 'postgres' });
-      await client.connect();
-      return client;
-    };
-    const su = await superuser();
-    try {
-      await su.query(
-        `CREATE ROLE ${ADMIN_USER} LOGIN CREATEROLE CREATEDB PASSWORD '${ADMIN_PASSWORD}'`,
-      );
-      const { rows } = await su.query('SHOW hba_file');
-      fs.writeFileSync(
-        rows[0].hba_file,
-        [
-          'local all all trust',
-          `host all ${user} 127.0.0.1/32 trust`,
-          'host all all 127.0.0.1/32 scram-sha-256',
-          '',
-        ].join('\n'),
-      );
-      await su.query('SELECT pg_reload_conf()');
-    } finally {
-      await su.end();
-    }
+    pg = await startTestDatabaseServer(binDir!);
+    const { host, port } = pg;
     current = {
       server: {
         name: 'main',
         host,
         port,
-        adminUser: ADMIN_USER,
-        adminPassword: ADMIN_PASSWORD,
+        adminUser: pg.adminUser,
+        adminPassword: pg.adminPassword,
         adminDatabase: 'postgres',
         serviceHost: host,
         servicePort: port,
         tls: { mode: 'disable' },
       },
-      superuser,
-      async connectAs(role, password, database) {
-        const client = new Client({
-          host,
-          port,
-          user: role,
-          password,
-          database,
-        });
-        client.on('error', () => {});
-        await client.connect();
-        return client;
-      },
+      superuser: pg.superuser,
+      connectAs: pg.connectAs,
     };
   }, 120_000);
   afterAll(async () => {

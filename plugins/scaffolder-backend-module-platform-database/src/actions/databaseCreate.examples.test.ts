@@ -19,13 +19,13 @@ describeWithPostgres('platform:database:* examples', () => {
       try {
         const step = exampleStep(example);
         expect(step.action).toBe(h.createAction.id);
-        h.cluster.seedNamespace(step.input.namespace);
+        h.seedNamespace(step.input.namespace);
         const ctx = h.context(step.input);
         await h.createAction.handler(ctx as any);
         const secretName =
           step.input.secretName ?? `${step.input.name}-database`;
         expect(
-          h.cluster.secretValues(step.input.namespace, secretName)?.PGDATABASE,
+          h.secretValues(step.input.namespace, secretName)?.PGDATABASE,
         ).toBe(step.input.name);
         // The examples share one server; a kept example stays.
         await h.rollback(ctx.task.id);
@@ -42,12 +42,12 @@ describeWithPostgres('platform:database:* examples', () => {
       const create = exampleStep(createExamples[0]);
       const rotate = exampleStep(rotateExamples[0]);
       expect(rotate.action).toBe(h.rotateAction.id);
-      h.cluster.seedNamespace(create.input.namespace);
+      h.seedNamespace(create.input.namespace);
       await h.createAction.handler(h.context(create.input) as any);
-      const before = h.cluster.secretValues('payments', 'payments-database');
+      const before = h.secretValues('payments', 'payments-database');
       await h.rotateAction.handler(h.context(rotate.input) as any);
       expect(
-        h.cluster.secretValues('payments', 'payments-database')?.PGPASSWORD,
+        h.secretValues('payments', 'payments-database')?.PGPASSWORD,
       ).not.toBe(before?.PGPASSWORD);
     } finally {
       await h.close();

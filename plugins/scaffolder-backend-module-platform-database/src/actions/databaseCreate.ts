@@ -3,16 +3,14 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
 import { checkpointKeyForIntent } from '@internal/plugin-platform-node';
 import {
-  assertDns1123Label,
   explained,
   KubernetesClient,
-  ownerLabelValue,
   rollbackInput,
 } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { Client } from 'pg';
+import { planDatabaseCreate } from '../database/checks';
 import { DatabaseServer } from '../database/config';
 import {
-  assertMayWriteInto,
   connectionData,
   credentialsSecret,
   passwordOf,
@@ -27,7 +25,6 @@ import {
   isRoleCreatedBy,
   isSecretCreatedBy,
   journaledCreate,
-  liveEntry,
   ROLE_KIND,
   RoleFacts,
   roleIdentity,
@@ -38,14 +35,12 @@ import {
 import {
   clusterInput,
   DatabaseActionOptions,
-  defaultSecretName,
   nameInput,
   namespaceInput,
   secretNameInput,
   serverInput,
 } from '../database/options';
 import {
-  assertDatabaseName,
   connectAsAdmin,
   describePostgresFailure,
   describeServer,
@@ -55,18 +50,11 @@ import {
   ident,
   literal,
   ownershipComment,
-  setPassword,
+  setRolePassword,
   toPlatformError,
   withAdmin,
 } from '../database/postgres';
 import { examples } from './databaseCreate.examples';
-
-/** What already stands of this step's work: found by a step that runs again. */
-interface OwnProgress {
-  role?: RoleFacts;
-  database?: DatabaseFacts;
-  secret?: SecretFacts;
-}
 
 /**
  * Creates a PostgreSQL login role and a database it owns on a
@@ -76,7 +64,7 @@ interface OwnProgress {
  * @public
  */
 export function createDatabaseCreateAction(options: DatabaseActionOptions) {
-  const { databases, kubernetes, journal, access, scrubber } = options;
+  const { journal, scrubber } = options;
   return createTemplateAction({
     id: 'platform:database:create',
     description:
@@ -110,47 +98,16 @@ export function createDatabaseCreateAction(options: DatabaseActionOptions) {
       },
     },
     async handler(ctx) {
-      const { name, namespace, owner } = ctx.input;
-      const secretName = ctx.input.secretName ?? defaultSecretName(name);
-      assertDatabaseName(name);
-      assertDns1123Label(namespace, 'Namespace name');
-      assertDns1123Label(secretName, 'Secret name');
-      ownerLabelValue(owner);
-      const server = databases.serverFor(ctx.input.server);
-      const client = kubernetes.clientFor(ctx.input.cluster);
+      const { owner } = ctx.input;
       const taskId = ctx.task.id;
-      const stepId = ctx.step?.id ?? 'unknown';
-      const keep = ctx.input.rollback === false;
-
-      await assertMayWriteInto({
-        access,
-        journal,
-        client,
-        taskId,
-        credentials: () => ctx.getInitiatorCredentials(),
-        namespace,
-        doing: 'create a database Secret in',
-      });
-      ctx.logger.info(
-        `Checking that ${describeServer(
-          server,
-        )} answers and that role and database ${name} and Secret ${secretName} are free`,
-      );
-      const progress = await withAdmin(
-        server,
-        `check names on ${describeServer(server)}`,
-        db =>
-          checkFree({
-            ctx: { taskId },
-            db,
-            server,
-            name,
-            client,
-            namespace,
-            secretName,
-            journal,
-          }),
-      );
+      const { server, client, name, namespace, secretName, progress } =
+        await planDatabaseCreate({
+          ...options,
+          input: ctx.input,
+          credentials: () => ctx.getInitiatorCredentials(),
+          run: { journal, taskId },
+          logger: ctx.logger,
+        });
       ctx.output('secretName', secretName);
       ctx.output('server', server.name);
       ctx.output('host', server.serviceHost);
@@ -167,7 +124,13 @@ export function createDatabaseCreateAction(options: DatabaseActionOptions) {
         return;
       }
 
-      const common = { journal, taskId, stepId, keep };
+      const stepId = ctx.step?.id ?? 'unknown';
+      const common = {
+        journal,
+        taskId,
+        stepId,
+        keep: ctx.input.rollback === false,
+      };
       const checkpoint = async <T extends JsonObject>(
         kind: string,
         identity: string,
@@ -241,92 +204,9 @@ export function createDatabaseCreateAction(options: DatabaseActionOptions) {
         scrubber.add(password);
       }
       ctx.logger.info(`Setting the password of role ${name}`);
-      const current = password;
-      await withAdmin(server, `connect to ${describeServer(server)}`, db =>
-        setPassword(db, name, current).catch(e => {
-          throw toPlatformError(e, `set the password of role ${name}`);
-        }),
-      );
+      await setRolePassword(server, name, password);
     },
   });
-}
-
-/**
- * Refuses, before any write, a role, database or Secret of that name that
- * this run did not create; one it did create (a step that runs again) is
- * its progress. Also proves that the server answers and the admin user may
- * log in.
- */
-async function checkFree(options: {
-  ctx: { taskId: string };
-  db: Client;
-  server: DatabaseServer;
-  name: string;
-  client: KubernetesClient;
-  namespace: string;
-  secretName: string;
-  journal: DatabaseActionOptions['journal'];
-}): Promise<OwnProgress> {
-  const { db, server, name, client, namespace, secretName, journal } = options;
-  const { taskId } = options.ctx;
-  const where = describeServer(server);
-  const lookup = async <T>(what: string, fn: () => Promise<T>) => {
-    try {
-      return await fn();
-    } catch (e) {
-      throw toPlatformError(e, `look up ${what} on ${where}`);
-    }
-  };
-  const progress: OwnProgress = {};
-
-  const role = await lookup(`role ${name}`, () => findRole(db, name));
-  if (role) {
-    const entry = await liveEntry(
-      journal,
-      taskId,
-      ROLE_KIND,
-      roleIdentity(server.name, name),
-    );
-    if (!entry || !isRoleCreatedBy(role, entry.data as RoleFacts)) {
-      throw new ConflictError(
-        `Role ${name} already exists on ${where}; choose another name`,
-      );
-    }
-    progress.role = { ...(entry.data as RoleFacts), oid: role.oid };
-  }
-  const database = await lookup(`database ${name}`, () =>
-    findDatabase(db, name),
-  );
-  if (database) {
-    const entry = await liveEntry(
-      journal,
-      taskId,
-      DATABASE_KIND,
-      databaseIdentity(server.name, name),
-    );
-    if (!entry || !isDatabaseCreatedBy(database, entry.data as DatabaseFacts)) {
-      throw new ConflictError(
-        `Database ${name} already exists on ${where}; choose another name`,
-      );
-    }
-    progress.database = entry.data as DatabaseFacts;
-  }
-  const secret = await readSecret(client, namespace, secretName);
-  if (secret) {
-    const entry = await liveEntry(
-      journal,
-      taskId,
-      SECRET_KIND,
-      secretIdentity(client.cluster, namespace, secretName),
-    );
-    if (!entry || !isSecretCreatedBy(secret, entry.data as SecretFacts)) {
-      throw new ConflictError(
-        `Secret ${secretName} already exists in namespace ${namespace} on cluster ${client.cluster}; choose another secretName`,
-      );
-    }
-    progress.secret = entry.data as SecretFacts;
-  }
-  return progress;
 }
 
 type CreateOptions = {

@@ -17,7 +17,7 @@ describeWithPostgres(
 
     beforeEach(async () => {
       h = await createHarness(testServer().server);
-      h.cluster.seedNamespace('payments');
+      h.seedNamespace('payments');
       name = `rot${Date.now().toString(36)}${++counter}`;
       await h.createAction.handler(
         h.context({
@@ -31,7 +31,7 @@ describeWithPostgres(
     afterEach(() => h.close());
 
     const secret = () =>
-      h.cluster.secretValues('payments', `${name}-database`)!;
+      h.secretValues('payments', `${name}-database`)!;
     const logsIn = async (password: string) => {
       try {
         const c = await testServer().connectAs(name, password, name);
@@ -56,11 +56,11 @@ describeWithPostgres(
       expect(after.DATABASE_URL).toContain(after.PGPASSWORD);
       expect(await logsIn(after.PGPASSWORD)).toBe(true);
       expect(await logsIn(before.PGPASSWORD)).toBe(false);
-      const journal = JSON.stringify(await h.journal.listByTask(ctx.task.id));
+      const journal = JSON.stringify(await h.cluster.journal.listByTask(ctx.task.id));
       expect(journal).not.toContain(before.PGPASSWORD);
       expect(journal).not.toContain(after.PGPASSWORD);
       expect(
-        h.cluster.secretValues('payments', `${name}-database-previous`),
+        h.secretValues('payments', `${name}-database-previous`),
       ).toEqual(before);
     });
 
@@ -81,9 +81,9 @@ describeWithPostgres(
       expect(secret()).toEqual(before);
       expect(await logsIn(before.PGPASSWORD)).toBe(true);
       expect(
-        h.cluster.get('Secret', 'payments', `${name}-database-previous`),
+        h.cluster.server.get('secrets', 'payments', `${name}-database-previous`),
       ).toBeUndefined();
-      const [entry] = await h.journal.listByTask(ctx.task.id);
+      const [entry] = await h.cluster.journal.listByTask(ctx.task.id);
       expect([entry.state, entry.reason]).toEqual([
         'rolled_back',
         'restored the values it had before the run',
@@ -93,35 +93,84 @@ describeWithPostgres(
 
     it('leaves a Secret changed after the rotation in force, and says so', async () => {
       const ctx = await rotate();
-      const changed = h.cluster.get('Secret', 'payments', `${name}-database`)!;
-      h.cluster.store({
+      // Someone else's write after the rotation, as kubectl would make it.
+      const changed = h.cluster.server.get(
+        'secrets',
+        'payments',
+        `${name}-database`,
+      )!;
+      await h.cluster.kubernetes.clientFor('local').replace({
         ...changed,
         metadata: { ...changed.metadata, labels: { touched: 'yes' } },
-      } as any);
+      });
       const after = secret();
       await h.rollback(ctx.task.id);
 
       expect(secret()).toEqual(after);
       expect(await logsIn(after.PGPASSWORD)).toBe(true);
-      const [entry] = await h.journal.listByTask(ctx.task.id);
+      const [entry] = await h.cluster.journal.listByTask(ctx.task.id);
       expect(entry.state).toBe('rollback_failed');
       expect(entry.reason).toContain(
         'was changed after this run rotated the credentials',
       );
     });
 
+    it('refuses to guess when the copy of the previous credentials is gone, and leaves the rotation in force', async () => {
+      const ctx = await rotate();
+      const after = secret();
+      const backup = h.cluster.server.get(
+        'secrets',
+        'payments',
+        `${name}-database-previous`,
+      )!;
+      await h.cluster.kubernetes
+        .clientFor('local')
+        .deleteExact(backup as any, backup.metadata.uid!);
+
+      await h.rollback(ctx.task.id);
+
+      expect(secret()).toEqual(after);
+      expect(await logsIn(after.PGPASSWORD)).toBe(true);
+      const [entry] = await h.cluster.journal.listByTask(ctx.task.id);
+      expect([entry.state, entry.reason]).toEqual([
+        'rollback_failed',
+        `Could not restore the credentials of role ${name} on server main (Secret ${name}-database in namespace payments on cluster local): the copy of the previous credentials, Secret ${name}-database-previous, is gone; rotate the credentials again so that the Secret and the role agree`,
+      ]);
+      expect(h.rollbackLog.join('\n')).not.toContain(after.PGPASSWORD);
+    });
+
+    it('has nothing to put back when the rotation failed before it copied the credentials', async () => {
+      const before = secret();
+      h.cluster.server.failNext(1, {
+        kind: 'Secret',
+        verb: 'create',
+        status: 500,
+      });
+      const ctx = h.context({ server: 'main', namespace: 'payments', name });
+      await expect(h.rotateAction.handler(ctx as any)).rejects.toThrow(
+        `create Secret ${name}-database-previous`,
+      );
+
+      await h.rollback(ctx.task.id);
+
+      expect(secret()).toEqual(before);
+      expect(await logsIn(before.PGPASSWORD)).toBe(true);
+      const [entry] = await h.cluster.journal.listByTask(ctx.task.id);
+      expect(entry.state).toBe('rolled_back');
+    });
+
     it('dry run writes nothing', async () => {
       const before = secret();
-      const writes = h.cluster.writes.length;
+      const writes = h.writes().length;
       const ctx = h.context(
         { server: 'main', namespace: 'payments', name },
         { isDryRun: true },
       );
       await h.rotateAction.handler(ctx as any);
-      expect(h.cluster.writes).toHaveLength(writes);
+      expect(h.writes()).toHaveLength(writes);
       expect(secret()).toEqual(before);
       expect(await logsIn(before.PGPASSWORD)).toBe(true);
-      expect(await h.journal.listByTask(ctx.task.id)).toEqual([]);
+      expect(await h.cluster.journal.listByTask(ctx.task.id)).toEqual([]);
     });
   },
 );

@@ -2,15 +2,14 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createOwnershipNonce } from '@internal/plugin-platform-node';
 import {
-  assertDns1123Label,
   explained,
   isManagedByPlatform,
   KubernetesClient,
   rollbackInput,
 } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { assertNamespaceWritable, resolveTarget } from '../database/checks';
 import {
   ANNOTATION_ROTATION_NONCE,
-  assertMayWriteInto,
   connectionData,
   LABEL_DATABASE,
   LABEL_DATABASE_SERVER,
@@ -23,19 +22,17 @@ import { liveEntry, roleIdentity, ROTATION_KIND } from '../database/journal';
 import {
   clusterInput,
   DatabaseActionOptions,
-  defaultSecretName,
   nameInput,
   namespaceInput,
   secretNameInput,
   serverInput,
 } from '../database/options';
 import {
-  assertDatabaseName,
   describeServer,
   findRole,
   generatePassword,
-  setPassword,
-  toPlatformError,
+  lookUp,
+  setRolePassword,
   withAdmin,
 } from '../database/postgres';
 import {
@@ -55,7 +52,7 @@ import { examples } from './databaseRotateCredentials.examples';
 export function createDatabaseRotateCredentialsAction(
   options: DatabaseActionOptions,
 ) {
-  const { databases, kubernetes, journal, access, scrubber } = options;
+  const { journal, access, scrubber } = options;
   return createTemplateAction({
     id: 'platform:database:rotate-credentials',
     description:
@@ -77,23 +74,16 @@ export function createDatabaseRotateCredentialsAction(
       },
     },
     async handler(ctx) {
-      const { name, namespace } = ctx.input;
-      const secretName = ctx.input.secretName ?? defaultSecretName(name);
-      assertDatabaseName(name);
-      assertDns1123Label(namespace, 'Namespace name');
-      assertDns1123Label(secretName, 'Secret name');
-      const server = databases.serverFor(ctx.input.server);
-      const client = kubernetes.clientFor(ctx.input.cluster);
+      const target = resolveTarget(options, ctx.input);
+      const { server, client, name, namespace, secretName } = target;
       const taskId = ctx.task.id;
       const where = `namespace ${namespace} on cluster ${client.cluster}`;
 
-      await assertMayWriteInto({
+      await assertNamespaceWritable({
         access,
-        journal,
-        client,
-        taskId,
+        target,
         credentials: () => ctx.getInitiatorCredentials(),
-        namespace,
+        run: { journal, taskId },
         doing: 'rotate database credentials in',
       });
       const secret = await readSecret(client, namespace, secretName);
@@ -112,10 +102,7 @@ export function createDatabaseRotateCredentialsAction(
       const role = await withAdmin(
         server,
         `connect to ${describeServer(server)}`,
-        db =>
-          findRole(db, name).catch(e => {
-            throw toPlatformError(e, `look up role ${name}`);
-          }),
+        db => lookUp(server, `role ${name}`, () => findRole(db, name)),
       );
       if (!role) {
         throw new NotFoundError(
@@ -188,11 +175,7 @@ export function createDatabaseRotateCredentialsAction(
       const password = passwordOf(current)!;
       scrubber.add(password);
       ctx.logger.info(`Setting the new password of role ${name}`);
-      await withAdmin(server, `connect to ${describeServer(server)}`, db =>
-        setPassword(db, name, password).catch(e => {
-          throw toPlatformError(e, `set the password of role ${name}`);
-        }),
-      );
+      await setRolePassword(server, name, password);
       await journal.markCreated(entry.id, {
         data: { rotatedVersion: current.metadata.resourceVersion ?? '' },
       });

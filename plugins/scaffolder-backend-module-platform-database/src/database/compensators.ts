@@ -24,10 +24,12 @@ import {
 import {
   compensationFailed,
   connectAsAdmin,
+  DatabaseRow,
   describeServer,
   findDatabase,
   findRole,
   ident,
+  RoleRow,
 } from './postgres';
 
 /**
@@ -102,31 +104,90 @@ export function clusterClient(
 }
 
 /**
- * Drops a database the run created: its connections are ended by the drop
- * itself (`WITH (FORCE)`), and only the database the journal proves the run
- * created is dropped; one someone else made under the same name is kept.
+ * What the cluster holds under a Secret's name, for a compensator: a read
+ * that fails is tried again later.
  */
-function createDatabaseCompensator(
+export async function readSecretForRollback(
+  client: KubernetesClient,
+  namespace: string,
+  name: string,
+  doing: string,
+): Promise<SecretObject | undefined> {
+  try {
+    return await client.read<SecretObject>(secretRef(namespace, name));
+  } catch {
+    throw new TransientCompensationError(
+      `Could not ${doing}: the API server did not answer`,
+    );
+  }
+}
+
+/**
+ * Deletes exactly the Secret with `uid`. When the delete fails, a read
+ * tells whether that Secret is gone anyway (deleted meanwhile, or replaced
+ * by someone else's of the same name, which the uid precondition kept);
+ * when it is still there, `stillThere` is thrown as transient.
+ */
+export async function deleteSecretExactly(options: {
+  client: KubernetesClient;
+  namespace: string;
+  name: string;
+  uid: string;
+  stillThere: string;
+}): Promise<'deleted' | 'already_gone'> {
+  const { client, namespace, name, uid } = options;
+  try {
+    await client.deleteExact(secretRef(namespace, name), uid);
+    return 'deleted';
+  } catch {
+    const after = await readSecretForRollback(
+      client,
+      namespace,
+      name,
+      `look up Secret ${name} in namespace ${namespace}`,
+    );
+    if (after?.metadata.uid !== uid) {
+      return 'already_gone';
+    }
+    throw new TransientCompensationError(options.stillThere);
+  }
+}
+
+/**
+ * Drops a role or database the run created, looked up by name: one the
+ * journal does not prove the run created (someone else's of the same name)
+ * is kept and reported.
+ */
+function dropCompensator<TFacts extends { server: string }, TRow>(
   options: CompensatorOptions,
+  spec: {
+    kind: string;
+    /** `database payments`, `role payments`. */
+    describe(facts: TFacts): string;
+    find(db: Client, facts: TFacts): Promise<TRow | undefined>;
+    isCreatedBy(row: TRow, facts: TFacts): boolean;
+    drop(db: Client, row: TRow, facts: TFacts, doing: string): Promise<void>;
+  },
 ): ResourceCompensator {
   return {
-    kind: DATABASE_KIND,
+    kind: spec.kind,
     async compensate(entry: JournalEntry) {
-      const facts = entry.data as DatabaseFacts;
-      const doing = `drop database ${facts.database} on server ${facts.server}`;
+      const facts = entry.data as TFacts;
+      const what = `${spec.describe(facts)} on server ${facts.server}`;
+      const doing = `drop ${what}`;
       return withCompensatingAdmin(options, facts.server, doing, async db => {
-        const row = await findDatabase(db, facts.database);
+        const row = await spec.find(db, facts);
         if (!row) {
           return 'already_gone';
         }
-        if (!isDatabaseCreatedBy(row, facts)) {
+        if (!spec.isCreatedBy(row, facts)) {
           throw new CompensationRefused(
-            `Kept database ${facts.database} on server ${facts.server}: it is not the one this run created (another database of that name was made by someone else), so it was left alone`,
+            `Kept ${what}: it is not the one this run created (another ${
+              spec.describe(facts).split(' ')[0]
+            } of that name was made by someone else), so it was left alone`,
           );
         }
-        await db.query(
-          `DROP DATABASE IF EXISTS ${ident(facts.database)} WITH (FORCE)`,
-        );
+        await spec.drop(db, row, facts, doing);
         return 'deleted';
       });
     },
@@ -134,49 +195,54 @@ function createDatabaseCompensator(
 }
 
 /**
- * Drops a role the run created, after ending every session it has (a
- * service still connected to another database). Only the role with the
- * recorded OID, or for an unseen outcome the run's nonce in its comment.
+ * Drops a database the run created; its connections are ended by the drop
+ * itself (`WITH (FORCE)`).
  */
-function createRoleCompensator(
-  options: CompensatorOptions,
-): ResourceCompensator {
-  return {
+const createDatabaseCompensator = (options: CompensatorOptions) =>
+  dropCompensator<DatabaseFacts, DatabaseRow>(options, {
+    kind: DATABASE_KIND,
+    describe: facts => `database ${facts.database}`,
+    find: (db, facts) => findDatabase(db, facts.database),
+    isCreatedBy: isDatabaseCreatedBy,
+    drop: async (db, _row, facts) => {
+      await db.query(
+        `DROP DATABASE IF EXISTS ${ident(facts.database)} WITH (FORCE)`,
+      );
+    },
+  });
+
+/**
+ * Drops a role the run created, after ending every session it has (a
+ * service still connected to another database).
+ */
+const createRoleCompensator = (options: CompensatorOptions) =>
+  dropCompensator<RoleFacts, RoleRow>(options, {
     kind: ROLE_KIND,
-    async compensate(entry: JournalEntry) {
-      const facts = entry.data as RoleFacts;
-      const doing = `drop role ${facts.role} on server ${facts.server}`;
-      return withCompensatingAdmin(options, facts.server, doing, async db => {
-        const row = await findRole(db, facts.role);
-        if (!row) {
-          return 'already_gone';
-        }
-        if (!isRoleCreatedBy(row, facts)) {
+    describe: facts => `role ${facts.role}`,
+    find: (db, facts) => findRole(db, facts.role),
+    isCreatedBy: isRoleCreatedBy,
+    drop: async (db, row, facts, doing) => {
+      await db.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usesysid = $1',
+        [row.oid],
+      );
+      try {
+        await db.query(`DROP ROLE IF EXISTS ${ident(facts.role)}`);
+      } catch (e) {
+        const { code, detail } = e as { code?: string; detail?: string };
+        if (code === '2BP01') {
+          // The detail names what depends on the role, one per line.
+          const dependents = detail ? `: ${detail.split('\n').join('; ')}` : '';
           throw new CompensationRefused(
-            `Kept role ${facts.role} on server ${facts.server}: it is not the one this run created (another role of that name was made by someone else), so it was left alone`,
+            `Could not ${doing}: it still owns objects or holds privileges elsewhere (${
+              (e as Error).message
+            }${dependents}); drop or reassign them, then drop the role by hand`,
           );
         }
-        await db.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usesysid = $1',
-          [row.oid],
-        );
-        try {
-          await db.query(`DROP ROLE IF EXISTS ${ident(facts.role)}`);
-        } catch (e) {
-          if ((e as { code?: string }).code === '2BP01') {
-            throw new CompensationRefused(
-              `Could not ${doing}: it still owns objects or holds privileges elsewhere (${
-                (e as Error).message
-              }); drop or reassign them, then drop the role by hand`,
-            );
-          }
-          throw e;
-        }
-        return 'deleted';
-      });
+        throw e;
+      }
     },
-  };
-}
+  });
 
 /** Deletes the credentials Secret the run created, and only that one (by uid). */
 function createSecretCompensator(
@@ -188,38 +254,22 @@ function createSecretCompensator(
       const facts = entry.data as SecretFacts;
       const what = `Secret ${facts.name} in namespace ${facts.namespace} on cluster ${facts.cluster}`;
       const client = clusterClient(options, facts.cluster, `delete ${what}`);
-      const read = async () => {
-        try {
-          return await client.read<SecretObject>(
-            secretRef(facts.namespace, facts.name),
-          );
-        } catch {
-          throw new TransientCompensationError(
-            `Could not look up ${what}: the API server did not answer`,
-          );
-        }
-      };
-      const existing = await read();
+      const existing = await readSecretForRollback(
+        client,
+        facts.namespace,
+        facts.name,
+        `look up ${what}`,
+      );
       if (!existing || !isSecretCreatedBy(existing, facts)) {
         return 'already_gone';
       }
-      try {
-        await client.deleteExact(
-          secretRef(facts.namespace, facts.name),
-          existing.metadata.uid!,
-        );
-      } catch {
-        // Gone meanwhile, or replaced by someone else's (the uid
-        // precondition failed): either way nothing of the run's is left.
-        const after = await read();
-        if (!after || after.metadata.uid !== existing.metadata.uid) {
-          return 'already_gone';
-        }
-        throw new TransientCompensationError(
-          `Could not delete ${what}: the API server refused or did not answer`,
-        );
-      }
-      return 'deleted';
+      return deleteSecretExactly({
+        client,
+        namespace: facts.namespace,
+        name: facts.name,
+        uid: existing.metadata.uid!,
+        stillThere: `Could not delete ${what}: the API server refused or did not answer`,
+      });
     },
   };
 }

@@ -1,9 +1,3 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
-import {
-  PlatformPermissions,
-  RollbackJournal,
-} from '@internal/plugin-platform-node';
 import {
   ANNOTATION_OWNER_REF,
   explained,
@@ -13,7 +7,6 @@ import {
   LABEL_SERVICE,
   MANAGED_BY_PLATFORM,
   ownerLabelValue,
-  toNamespaceResource,
 } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { KubernetesObject } from '@kubernetes/client-node';
 import { DatabaseServer } from './config';
@@ -138,54 +131,4 @@ export async function readSecret(
     () => client.read<SecretObject>(secretRef(namespace, name)),
     `read Secret ${name} in namespace ${namespace} on cluster ${client.cluster}`,
   );
-}
-
-/**
- * The namespace the Secret goes into, which must exist, and the refusal,
- * before any write, of a user who may not write into it. A namespace the
- * same run created (its uid in the run's journal) is the run's own and
- * needs no permission beyond the one to run the template, as for every
- * platform action that writes into a namespace.
- */
-export async function assertMayWriteInto(options: {
-  access: PlatformPermissions;
-  journal: RollbackJournal;
-  client: KubernetesClient;
-  taskId: string;
-  credentials: () => Promise<BackstageCredentials>;
-  namespace: string;
-  doing: string;
-}): Promise<void> {
-  const { client, namespace, journal } = options;
-  const where = `namespace ${namespace} on cluster ${client.cluster}`;
-  const existing = await explained(
-    () =>
-      client.read({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: namespace },
-      }),
-    `read ${where}`,
-  );
-  if (!existing) {
-    throw new NotFoundError(
-      `There is no ${where}; create it first (platform:kubernetes:namespace:create)`,
-    );
-  }
-  const identity = `${client.cluster}/namespaces/${namespace}`;
-  const ownRun = (await journal.listByTask(options.taskId)).some(
-    entry =>
-      entry.kind === 'kubernetes:namespace' &&
-      entry.identity === identity &&
-      ['pending', 'created', 'kept'].includes(entry.state) &&
-      Boolean(entry.data.uid) &&
-      entry.data.uid === existing.metadata?.uid,
-  );
-  if (!ownRun) {
-    await options.access.assertNamespaceWrite({
-      credentials: await options.credentials(),
-      namespace: toNamespaceResource(client.cluster, existing),
-      doing: options.doing,
-    });
-  }
 }

@@ -267,3 +267,29 @@ export async function setPassword(
     `ALTER ROLE ${ident(role)} PASSWORD ${literal(scramVerifier(password))}`,
   );
 }
+
+/** Sets a role's password on its own admin connection, failures in words. */
+export async function setRolePassword(
+  server: DatabaseServer,
+  role: string,
+  password: string,
+): Promise<void> {
+  await withAdmin(server, `connect to ${describeServer(server)}`, db =>
+    setPassword(db, role, password).catch(e => {
+      throw toPlatformError(e, `set the password of role ${role}`);
+    }),
+  );
+}
+
+/** A look-up on an admin connection; a failure names what was looked up and where. */
+export async function lookUp<T>(
+  server: DatabaseServer,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toPlatformError(e, `look up ${what} on ${describeServer(server)}`);
+  }
+}

@@ -12,6 +12,8 @@ import {
 import {
   clusterClient,
   CompensatorOptions,
+  deleteSecretExactly,
+  readSecretForRollback,
   withCompensatingAdmin,
 } from './compensators';
 import {
@@ -20,7 +22,6 @@ import {
   LABEL_DATABASE_SERVER,
   passwordOf,
   SecretObject,
-  secretRef,
 } from './credentialsSecret';
 import { ROTATION_KIND } from './journal';
 import { setPassword } from './postgres';
@@ -111,33 +112,16 @@ export function createRotationCompensator(
       const what = `the credentials of role ${facts.role} on server ${facts.server} (Secret ${facts.secretName} in namespace ${facts.namespace} on cluster ${facts.cluster})`;
       const doing = `restore ${what}`;
       const client = clusterClient(options, facts.cluster, doing);
-      const read = async (name: string) => {
-        try {
-          return await client.read<SecretObject>(
-            secretRef(facts.namespace, name),
-          );
-        } catch {
-          throw new TransientCompensationError(
-            `Could not ${doing}: the API server did not answer`,
-          );
-        }
-      };
-      const deleteBackup = async (backup: SecretObject) => {
-        try {
-          await client.deleteExact(
-            secretRef(facts.namespace, facts.backupName),
-            backup.metadata.uid!,
-          );
-        } catch {
-          if (
-            (await read(facts.backupName))?.metadata.uid === backup.metadata.uid
-          ) {
-            throw new TransientCompensationError(
-              `Restored ${what}, but could not delete the copy of the previous credentials, Secret ${facts.backupName}`,
-            );
-          }
-        }
-      };
+      const read = (name: string) =>
+        readSecretForRollback(client, facts.namespace, name, doing);
+      const deleteBackup = (backup: SecretObject) =>
+        deleteSecretExactly({
+          client,
+          namespace: facts.namespace,
+          name: facts.backupName,
+          uid: backup.metadata.uid!,
+          stillThere: `Restored ${what}, but could not delete the copy of the previous credentials, Secret ${facts.backupName}`,
+        });
 
       const found = await read(facts.backupName);
       const backup = carriesRotation(found, facts.nonce) ? found : undefined;

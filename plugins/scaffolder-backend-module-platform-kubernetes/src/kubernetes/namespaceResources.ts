@@ -57,8 +57,11 @@ export async function namespaceResources(
 
 /**
  * Refuses, before any write, a user who may not write into an existing
- * namespace. A namespace this same run created is the run's own and needs
- * no permission beyond the one to run the template.
+ * namespace. A namespace this same run created (its uid, or the nonce of an
+ * outcome the run never saw, in the run's journal) is the run's own and
+ * needs no permission beyond the one to run the template.
+ *
+ * @public
  */
 export async function assertMayWriteInto(options: {
   access: PlatformPermissions;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 import { exampleManifests } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import { readPlatformDatabases } from '@internal/plugin-scaffolder-backend-module-platform-database';
 import { PlatformPreflight } from '../preflight/PlatformPreflight';
 import {
   actionContext,
@@ -51,6 +52,8 @@ describe('platform:preflight examples', () => {
         credentialsProvider:
           DefaultGithubCredentialsProvider.fromIntegrations(integrations),
         kubernetes: cluster().kubernetes,
+        // The examples create no database.
+        databases: readPlatformDatabases(new ConfigReader({})),
         access: cluster().access,
         permissions: mockServices.permissions(),
         permissionsRegistry: inMemoryPermissionsRegistry(),

@@ -53,6 +53,11 @@ import {
   ownerLabelValue,
 } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { PlatformKubernetes } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
+import {
+  checkDatabaseCreate,
+  DatabaseCreateInput,
+  PlatformDatabases,
+} from '@internal/plugin-scaffolder-backend-module-platform-database';
 import { PlatformPermissions } from '@internal/plugin-platform-node';
 
 /**
@@ -104,7 +109,8 @@ interface NamespacePlan {
 /**
  * Looks at everything that can be known before a run writes anything: the
  * permission to run each platform step with its input, every name it will
- * create being free (in the catalog, on GitHub, on the cluster), every
+ * create being free (in the catalog, on GitHub, on the cluster, on the
+ * database server, which must answer), every
  * namespace it writes into being the user's, its quotas within bounds and
  * its manifests within the deployment policy. It only reads.
  *
@@ -118,6 +124,8 @@ export class PlatformPreflight {
       integrations: ScmIntegrationRegistry;
       credentialsProvider: GithubCredentialsProvider;
       kubernetes: PlatformKubernetes;
+      /** The servers of `platform.databases`, where database steps create. */
+      databases: PlatformDatabases;
       access: PlatformPermissions;
       permissions: PermissionsService;
       permissionsRegistry: PermissionsRegistryService;
@@ -217,6 +225,18 @@ export class PlatformPreflight {
               settings: this.options.kubernetes.settings.policy,
             });
           },
+        ];
+      case 'platform:database:create':
+        return [
+          () =>
+            checkDatabaseCreate({
+              ...this.options,
+              input: input as unknown as DatabaseCreateInput,
+              credentials: async () => request.credentials,
+              namespaceCreatedByRun: planned.has(
+                `${this.clusterOf(input)}/${String(input.namespace ?? '')}`,
+              ),
+            }),
         ];
       case 'platform:kubernetes:quota:apply':
         return [
