@@ -1,10 +1,4 @@
 import {
-  coreServices,
-  createServiceFactory,
-  LoggerService,
-  RootLoggerService,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -12,7 +6,6 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
-import { JsonObject } from '@backstage/types';
 import { PlatformRun } from '@internal/plugin-platform-common';
 import { Knex } from 'knex';
 import {
@@ -23,7 +16,10 @@ import {
 } from 'local-targets';
 import request from 'supertest';
 import { platformModules } from './__testUtils__/platformModules';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
+import {
+  capturingRootLoggerFactory,
+  createSqliteDatabase,
+} from '@internal/platform-test-utils';
 import { GITHUB_HOST, UNPACED_GITHUB } from '@internal/platform-test-utils';
 import { testStepsModule } from '@internal/platform-test-utils';
 import { waitFor } from '@internal/platform-test-utils';
@@ -43,34 +39,6 @@ const CANARIES = [GITHUB_CANARY, CLUSTER_CANARY];
 
 /** Every line any plugin logs, with its metadata, unmasked. */
 const backendLog: string[] = [];
-
-class CapturingLogger implements RootLoggerService {
-  constructor(private readonly fields: JsonObject = {}) {}
-  error(message: string, meta?: Error | JsonObject) {
-    this.record('error', message, meta);
-  }
-  warn(message: string, meta?: Error | JsonObject) {
-    this.record('warn', message, meta);
-  }
-  info(message: string, meta?: Error | JsonObject) {
-    this.record('info', message, meta);
-  }
-  debug(message: string, meta?: Error | JsonObject) {
-    this.record('debug', message, meta);
-  }
-  child(meta: JsonObject): LoggerService {
-    return new CapturingLogger({ ...this.fields, ...meta });
-  }
-  private record(level: string, message: string, meta?: Error | JsonObject) {
-    const details =
-      meta instanceof Error
-        ? JSON.stringify(meta, Object.getOwnPropertyNames(meta))
-        : JSON.stringify(meta ?? {});
-    backendLog.push(
-      `${level} ${message} ${details} ${JSON.stringify(this.fields)}`,
-    );
-  }
-}
 
 const template = (
   name: string,
@@ -144,11 +112,7 @@ describe('secrets stay out of every surface', () => {
             ],
         }).factory,
         mockServices.database.factory({ knex }),
-        createServiceFactory({
-          service: coreServices.rootLogger,
-          deps: {},
-          factory: () => new CapturingLogger(),
-        }),
+        capturingRootLoggerFactory(backendLog),
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://backstage.test' },

@@ -2,23 +2,10 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
-  apiEntityV1alpha1Validator,
   CompoundEntityRef,
-  componentEntityV1alpha1Validator,
-  DefaultNamespaceEntityPolicy,
-  domainEntityV1alpha1Validator,
   Entity,
-  EntityPolicies,
-  FieldFormatEntityPolicy,
-  groupEntityV1alpha1Validator,
-  locationEntityV1alpha1Validator,
-  NoForeignRootFieldsEntityPolicy,
   parseEntityRef,
-  resourceEntityV1alpha1Validator,
-  SchemaValidEntityPolicy,
   stringifyEntityRef,
-  systemEntityV1alpha1Validator,
-  userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
 import {
   ConflictError,
@@ -30,6 +17,7 @@ import {
   catalogServiceMock,
   CatalogServiceMock,
 } from '@backstage/plugin-catalog-node/testUtils';
+import { enforceStockEntityChecks } from '@internal/plugin-platform-common';
 import { createHash, randomUUID } from 'node:crypto';
 import yaml from 'yaml';
 
@@ -122,24 +110,6 @@ export function readFromGithub(
   };
 }
 
-/** What the catalog checks of every entity: its policies and the built-in kinds' schemas. */
-const policy = EntityPolicies.allOf([
-  new DefaultNamespaceEntityPolicy(),
-  new NoForeignRootFieldsEntityPolicy(),
-  new FieldFormatEntityPolicy(),
-  new SchemaValidEntityPolicy(),
-]);
-const kindValidators = [
-  apiEntityV1alpha1Validator,
-  componentEntityV1alpha1Validator,
-  domainEntityV1alpha1Validator,
-  groupEntityV1alpha1Validator,
-  locationEntityV1alpha1Validator,
-  resourceEntityV1alpha1Validator,
-  systemEntityV1alpha1Validator,
-  userEntityV1alpha1Validator,
-];
-
 /**
  * Why the catalog would reject an entity, in its words. A kind it has no
  * built-in schema for passes: which other kinds an app knows depends on its
@@ -147,10 +117,7 @@ const kindValidators = [
  */
 async function entityProblems(entity: Entity): Promise<string[]> {
   try {
-    const checked = await policy.enforce(entity);
-    for (const validator of kindValidators) {
-      await validator.check(checked ?? entity);
-    }
+    await enforceStockEntityChecks(entity);
     return [];
   } catch (e) {
     return [stringifyError(e)];

@@ -16,10 +16,9 @@ import {
 } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { createQuotaChangeCompensator } from '@internal/plugin-scaffolder-backend-module-platform-kubernetes';
 import { DatabaseRollbackJournal } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
-import { ResourceCompensatorRegistry } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
-import { RollbackEngine } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 import { PlatformPermissions } from '@internal/plugin-platform-node';
 import { testPlatformPermissions } from './permissions';
+import { createTestRollbackEngine } from './testRollbackEngine';
 
 export const TEST_CLUSTER_TOKEN = 'test-cluster-secret-token-0123456789';
 
@@ -100,42 +99,24 @@ export async function startTestCluster(
   const journal = await DatabaseRollbackJournal.create({
     database: { getClient: async () => db },
   });
-  const compensators = new ResourceCompensatorRegistry();
-  for (const compensator of createKubernetesCompensators({
-    clusters: kubernetes.clusters,
-    namespaceDeletionTimeoutMs: kubernetes.settings.namespaceDeletionTimeoutMs,
-  })) {
-    compensators.register(compensator);
-  }
-  compensators.register(
-    createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
-  );
-  const rollbackLog: string[] = [];
-  const failed = new Set<string>();
-  const engine = new RollbackEngine({
+  const engine = createTestRollbackEngine({
     journal,
-    compensators,
-    logger: mockServices.logger.mock(),
-    tasks: {
-      getTask: async id => ({
-        status: failed.has(id) ? 'failed' : 'processing',
+    compensators: [
+      ...createKubernetesCompensators({
+        clusters: kubernetes.clusters,
+        namespaceDeletionTimeoutMs:
+          kubernetes.settings.namespaceDeletionTimeoutMs,
       }),
-    },
-    taskLog: { append: async line => void rollbackLog.push(line.message) },
-    initialBackoffMs: 10,
-    maxBackoffMs: 50,
-    maxDurationPerResourceMs: 1000,
+      createQuotaChangeCompensator({ clusters: kubernetes.clusters }),
+    ],
   });
   return {
     server,
     kubernetes,
     journal,
     access: testPlatformPermissions(),
-    rollbackLog,
-    async rollback(taskId) {
-      failed.add(taskId);
-      await engine.tick();
-    },
+    rollbackLog: engine.rollbackLog,
+    rollback: taskId => engine.rollback(taskId),
     async close() {
       await engine.stop();
       await db.destroy();

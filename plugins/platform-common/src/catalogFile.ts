@@ -72,6 +72,26 @@ const stockKindValidators = [
 ];
 
 /**
+ * What the catalog checks of every entity before any processor sees it: its
+ * policies, then the schema of a built-in kind. Throws the catalog's own
+ * error; a kind without a built-in schema passes, as which other kinds an
+ * app knows depends on its processors.
+ *
+ * @public
+ */
+export async function enforceStockEntityChecks(
+  entity: Entity,
+): Promise<Entity> {
+  const checked = (await stockPolicy.enforce(entity)) ?? entity;
+  for (const validator of stockKindValidators) {
+    if (await validator.check(checked)) {
+      break;
+    }
+  }
+  return checked;
+}
+
+/**
  * The field a stock validation message is about, where its wording says:
  * schema messages start with a JSON pointer (`/spec/dependsOn must be
  * array`), field format messages with a quoted dotted path.
@@ -141,12 +161,7 @@ async function checkDocument(options: {
   // platform's rules, which assume a well-formed entity.
   let entity: Entity;
   try {
-    entity = (await stockPolicy.enforce(value as Entity)) ?? (value as Entity);
-    for (const validator of stockKindValidators) {
-      if (await validator.check(entity)) {
-        break;
-      }
-    }
+    entity = await enforceStockEntityChecks(value as Entity);
   } catch (error) {
     const message = toError(error).message;
     return [{ message, path: pathInStockMessage(message) }];
