@@ -107,11 +107,11 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   }
   // Anchored names: the run page may also render the parameters as a linked
   // text that contains "repository_url".
+  // In local mode the repository is the loopback GitHub's page of it.
+  const repositoryPage = `${GITHUB_API}/example-org/${name}`;
   await expect(
     page.getByRole('link', { name: /^Repository\b/ }),
-  ).toHaveAttribute('href', `https://github.com/example-org/${name}`, {
-    timeout: 120_000,
-  });
+  ).toHaveAttribute('href', repositoryPage, { timeout: 120_000 });
   await expect(
     page.getByRole('link', { name: /^Service URL\b/ }),
   ).toHaveAttribute('href', `https://${name}.apps.example.com/`);
@@ -123,6 +123,17 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   expect(await statusOf(request, namespaceUrl(name), KUBERNETES_TOKEN)).toBe(
     200,
   );
+
+  // What the run pushed, where the Repository link leads.
+  const repository = await page.context().newPage();
+  await repository.goto(repositoryPage);
+  await expect(
+    repository.getByRole('heading', { name: `example-org/${name}` }),
+  ).toBeVisible();
+  await expect(
+    repository.getByRole('link', { name: 'docs/index.md' }).first(),
+  ).toBeVisible();
+  await repository.close();
 
   await page.getByRole('link', { name: /^Open in catalog\b/ }).click();
   // The catalog processes a registered location in the background: the page
@@ -143,6 +154,43 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   ).toBeVisible();
   await page.screenshot({
     path: 'test-results/screenshots/create-microservice-entity.png',
+    fullPage: true,
+  });
+
+  // The catalog's source location: the repository's tree on the loopback
+  // GitHub, not github.com.
+  await expect(page.getByRole('link', { name: /View Source/ })).toHaveAttribute(
+    'href',
+    `${repositoryPage}/tree/main/`,
+  );
+
+  // TechDocs reads the repository from the loopback GitHub and builds it
+  // with mkdocs on the first visit.
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'TechDocs' })
+    .click();
+  // The built page, inside the reader's shadow root; the entity page's own
+  // header is a level-1 heading with the same name outside it.
+  const docs = page.getByTestId('techdocs-native-shadowroot');
+  await expect(docs.getByRole('heading', { name, level: 1 })).toBeVisible({
+    timeout: 120_000,
+  });
+  await expect(
+    docs.getByText("created from the platform's microservice golden path"),
+  ).toBeVisible();
+  // The reader keeps the page transparent until all its stylesheets have
+  // loaded: visible to Playwright, blank to a person.
+  await expect
+    .poll(() =>
+      docs.evaluate(
+        host =>
+          getComputedStyle(host.shadowRoot!.querySelector('html')!).opacity,
+      ),
+    )
+    .toBe('1');
+  await page.screenshot({
+    path: 'test-results/screenshots/create-microservice-techdocs.png',
     fullPage: true,
   });
 });

@@ -33,8 +33,9 @@ describe('startLocalTargets', () => {
       },
     );
     expect(response.status).toBe(201);
+    // The repository's page on this same server, which a person can open.
     expect((await response.json()).html_url).toBe(
-      'https://github.com/example-org/payments',
+      `${targets.githubUrl}/example-org/payments`,
     );
   });
 

@@ -79,6 +79,9 @@ export async function startLocalTargets(options?: {
     const github = await startGithubApiServer({
       port: options?.githubPort ?? gh.port,
       host: gh.host,
+      // Repository links and "View source" lead to the server's own pages;
+      // app-config.yaml's second GitHub integration reads them.
+      htmlUrlsToOwnPages: true,
       orgs: [...gh.orgs],
       tokens: {
         [gh.token]: {

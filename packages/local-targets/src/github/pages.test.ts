@@ -158,6 +158,65 @@ describe('the repository pages of the loopback GitHub', () => {
     expect(await res.json()).toEqual({ login: 'ada', type: 'User' });
   });
 
+  it('lists the files under a folder at a ref, where "View source" points', async () => {
+    await pushFirstCommit('payments', {
+      'catalog-info.yaml': 'kind: Component\n',
+      'docs/index.md': '# payments\n',
+      'docs/guide/run.md': '# run\n',
+    });
+    const root = tight((await browse('/acme/payments/tree/main/')).text);
+    expect(root).toContain(
+      '<a href="/acme/payments/blob/main/catalog-info.yaml">catalog-info.yaml</a>',
+    );
+    const docs = await browse('/acme/payments/tree/main/docs');
+    expect(docs.status).toBe(200);
+    expect(tight(docs.text)).toContain(
+      '<a href="/acme/payments/blob/main/docs/guide/run.md">docs/guide/run.md</a>',
+    );
+    expect(docs.text).not.toContain('catalog-info.yaml');
+    expect((await browse('/acme/payments/tree/main/nothing')).status).toBe(404);
+    expect((await browse('/acme/payments/tree/nope/')).status).toBe(404);
+  });
+
+  it('sends a /tree/ link to a file on to its /blob/ page, as GitHub does', async () => {
+    await pushFirstCommit('payments', { 'catalog-info.yaml': 'kind: x\n' });
+    const res = await fetch(
+      `${server.url}/acme/payments/tree/main/catalog-info.yaml`,
+      { headers: { accept: 'text/html' }, redirect: 'manual' },
+    );
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(
+      '/acme/payments/blob/main/catalog-info.yaml',
+    );
+  });
+
+  it('names its own pages in html_url when told to, for a person to follow', async () => {
+    const local = await startGithubApiServer({
+      tokens: { admin: { login: 'ada', scopes: ['repo'] } },
+      orgs: ['acme'],
+      host: 'github.com',
+      htmlUrlsToOwnPages: true,
+    });
+    try {
+      const created = await callGithubApi(local, {
+        method: 'POST',
+        path: '/orgs/acme/repos',
+        body: { name: 'app', auto_init: true },
+      });
+      expect(created.body).toMatchObject({
+        html_url: `${local.url}/acme/app`,
+        clone_url: `${local.url}/acme/app.git`,
+      });
+      const page = await fetch(created.body.html_url, {
+        headers: { accept: 'text/html' },
+      });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>acme/app</title>');
+    } finally {
+      await local.close();
+    }
+  });
+
   it('keeps html_url on the configured web host, as the integrations match it', async () => {
     const created = await call('POST', '/orgs/acme/repos', { name: 'app' });
     expect(created.body.html_url).toBe('https://github.test/acme/app');

@@ -174,6 +174,29 @@ function blobPage(options: {
   );
 }
 
+/** The files under one folder at a ref, as `/tree/` shows them. */
+function folderPage(options: {
+  repo: GithubRepo;
+  ref: string;
+  folder: string;
+  tree: GithubTree;
+}): string {
+  const { repo, ref, folder, tree } = options;
+  const prefix = folder ? `${folder}/` : '';
+  const files = Object.fromEntries(
+    Object.entries(tree.files).filter(([path]) => path.startsWith(prefix)),
+  );
+  return page(
+    `${folder || repo.name} · ${repo.full_name}`,
+    html`<h1>
+        <a href="${href(repo.owner.login, repo.name)}">${repo.full_name}</a>
+        ${folder ? html` / ${folder}` : ''}
+      </h1>
+      <p class="meta">at ${ref} · commit ${tree.commit.sha}</p>
+      ${fileTable(repo, ref, { ...tree, files })}`,
+  );
+}
+
 const NOT_FOUND = page('Not Found', html`<h1>Not Found</h1>`);
 
 /** Paths of the REST API that a first segment would otherwise take for an owner. */
@@ -182,8 +205,9 @@ const API_ROOTS = new Set(['user', 'users', 'orgs', 'repos']);
 /**
  * The web pages of github.com in miniature, next to the API on the same
  * root as GitHub Enterprise serves them: `/:owner/:repo` shows the default
- * branch's files and the first commit, `/:owner/:repo/blob/:ref/:path` one
- * file as text. They need no token, as a browser sends none; every other
+ * branch's files and the first commit, `/:owner/:repo/tree/:ref/:folder` the
+ * files under a folder, `/:owner/:repo/blob/:ref/:path` one file as text.
+ * They need no token, as a browser sends none; every other
  * path goes on to the API.
  */
 export function pagesRouter(store: RepoStore): Router {
@@ -213,6 +237,38 @@ export function pagesRouter(store: RepoStore): Router {
       return;
     }
     send(res, 200, repoPage(store, repo));
+  });
+
+  // What the catalog's "View source" names: `/tree/REF/` and a folder in it.
+  router.get('/:owner/:repo/tree/*', (req, res, next) => {
+    const repo = store.get(req.params.owner, req.params.repo);
+    const segments = (req.params as Record<string, string>)[0]
+      .replace(/\/+$/, '')
+      .split('/');
+    for (let i = 1; repo && i <= segments.length; i++) {
+      const ref = segments.slice(0, i).join('/');
+      const folder = segments.slice(i).join('/');
+      const tree = store.tree(repo, ref);
+      if (!tree) {
+        continue;
+      }
+      if (tree.files[folder]) {
+        // A file: GitHub shows it under /blob/.
+        res.redirect(
+          302,
+          href(repo.owner.login, repo.name, 'blob', ref, folder),
+        );
+        return;
+      }
+      if (
+        !folder ||
+        Object.keys(tree.files).some(path => path.startsWith(`${folder}/`))
+      ) {
+        send(res, 200, folderPage({ repo, ref, folder, tree }));
+        return;
+      }
+    }
+    missing(req, res, next);
   });
 
   router.get('/:owner/:repo/blob/*', (req, res, next) => {

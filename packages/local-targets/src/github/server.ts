@@ -2,6 +2,7 @@ import express from 'express';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ArmedFault, FaultBook } from '../faults';
+import { archiveRouter } from './archive';
 import { contentsRouter } from './contents';
 import { badCredentials, notFound } from './errors';
 import {
@@ -32,6 +33,15 @@ export interface GithubApiServerOptions {
   teams?: Record<string, string[]>;
   /** The web host in `html_url`s, as `integrations.github[].host` names it. Default `github.localhost`. */
   host?: string;
+  /**
+   * Whether `html_url` and `clone_url` name this server's own pages,
+   * `http://127.0.0.1:PORT/OWNER/REPO`, instead of `https://HOST/OWNER/REPO`:
+   * for local mode, where a person follows the Repository and View source
+   * links the platform takes from them. Backstage reads what those URLs
+   * name (the catalog file, TechDocs) only through a GitHub integration
+   * whose `host` is `127.0.0.1:PORT` and whose `apiBaseUrl` is this server.
+   */
+  htmlUrlsToOwnPages?: boolean;
   /** Defaults to an ephemeral port on 127.0.0.1. */
   port?: number;
 }
@@ -98,7 +108,9 @@ export interface LocalGithubApiServer {
 /**
  * Starts a loopback server that speaks the GitHub REST API calls the
  * platform makes: users, repository create/get/update/delete, topics, team
- * access, the Git Data API and the Contents API, with GitHub's status codes
+ * access, the Git Data API, the Contents API, and the combined commit
+ * status and tarballs that Backstage's URL reader reads trees with (TechDocs),
+ * with GitHub's status codes
  * and error bodies; and a web page for each repository.
  */
 export async function startGithubApiServer(
@@ -106,7 +118,11 @@ export async function startGithubApiServer(
 ): Promise<LocalGithubApiServer> {
   const host = options.host ?? 'github.localhost';
   const orgs = new Set(options.orgs ?? []);
-  const store = new RepoStore({ host, orgs });
+  const store = new RepoStore({
+    host,
+    orgs,
+    htmlUrlsToOwnPages: options.htmlUrlsToOwnPages,
+  });
   const faults = new FaultBook<GithubFaultOptions>('github');
   const requests: GithubRecordedRequest[] = [];
   const settings = { gitNotReadyCallsAfterCreate: 0, latencyMs: 0 };
@@ -160,6 +176,7 @@ export async function startGithubApiServer(
     }),
   );
   app.use(contentsRouter(store));
+  app.use(archiveRouter(store));
   app.use(gitDataRouter({ store, host }));
   app.use((_req, res) => notFound(res));
 

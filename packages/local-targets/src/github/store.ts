@@ -31,6 +31,8 @@ export interface GithubRepo {
   html_url: string;
   clone_url: string;
   url: string;
+  /** Where a tarball or zipball of a ref is: `{archive_format}` and `{/ref}` filled in by the client. */
+  archive_url: string;
   created_at: string;
   /** Team slug -> permission. */
   teams: Record<string, string>;
@@ -84,7 +86,20 @@ export class RepoStore {
   /** Set once the server listens, for the API `url`s. */
   baseUrl = '';
 
-  constructor(private readonly options: { host: string; orgs: Set<string> }) {}
+  constructor(
+    private readonly options: {
+      host: string;
+      orgs: Set<string>;
+      htmlUrlsToOwnPages?: boolean;
+    },
+  ) {}
+
+  /** The root of `html_url`s: this server's pages, or the configured web host. */
+  private get webRoot(): string {
+    return this.options.htmlUrlsToOwnPages
+      ? this.baseUrl
+      : `https://${this.options.host}`;
+  }
 
   private static key(owner: string, name: string) {
     return `${owner.toLowerCase()}/${name.toLowerCase()}`;
@@ -108,7 +123,7 @@ export class RepoStore {
 
   /** A new repository, not yet stored. */
   make(owner: string, name: string, fields?: Partial<GithubRepo>): GithubRepo {
-    const { host, orgs } = this.options;
+    const { orgs } = this.options;
     const id = this.nextId++;
     const visibility = fields?.visibility ?? 'public';
     return {
@@ -123,9 +138,10 @@ export class RepoStore {
       homepage: null,
       default_branch: 'main',
       topics: [],
-      html_url: `https://${host}/${owner}/${name}`,
-      clone_url: `https://${host}/${owner}/${name}.git`,
+      html_url: `${this.webRoot}/${owner}/${name}`,
+      clone_url: `${this.webRoot}/${owner}/${name}.git`,
       url: `${this.baseUrl}/repos/${owner}/${name}`,
+      archive_url: `${this.baseUrl}/repos/${owner}/${name}/{archive_format}{/ref}`,
       created_at: new Date().toISOString(),
       teams: {},
       git: {
