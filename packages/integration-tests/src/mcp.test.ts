@@ -362,6 +362,102 @@ describe('the platform over MCP', () => {
     );
   });
 
+  it('lists to each team only its own runs, also those refused before any write', async () => {
+    /** A run the preflight refuses, as the namespace is taken. */
+    async function refusedRun(user: string, name: string, owner: string) {
+      cluster.seed({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+      const started = await (
+        await connect(authAs(user))
+      ).callTool({
+        name: CREATE_SERVICE,
+        arguments: { values: { ...values(name), owner } },
+      });
+      const { taskId } = started.structuredContent as { taskId: string };
+      await waitFor(`task ${taskId} to fail`, async () => {
+        const task = await request(backend.server)
+          .get(`/api/scaffolder/v2/tasks/${taskId}`)
+          .set('Authorization', authAs(user));
+        return task.body.status === 'failed' ? true : undefined;
+      });
+      return taskId;
+    }
+    const adas = await refusedRun(
+      'ada',
+      'mcp-runs-payments',
+      'group:default/team-payments',
+    );
+    const graces = await refusedRun(
+      'grace',
+      'mcp-runs-checkout',
+      'group:default/team-checkout',
+    );
+
+    type Page = {
+      runs: Array<{ taskId: string; serviceName?: string; createdBy?: string }>;
+      totalItems: number;
+    };
+    const listAs = async (user: string, whose = 'all') => {
+      const result = await (
+        await connect(authAs(user))
+      ).callTool({
+        name: 'scaffolder.list-platform-runs',
+        arguments: { whose, template: 'microservice' },
+      });
+      expect(result.isError).toBeFalsy();
+      return result.structuredContent as Page;
+    };
+
+    const ada = await listAs('ada');
+    expect(ada.runs[0]).toMatchObject({
+      taskId: adas,
+      serviceName: 'mcp-runs-payments',
+      createdBy: 'user:default/ada',
+      templateRef: 'template:default/microservice',
+      status: 'failed',
+      resources: [],
+    });
+    expect(ada.runs.map(run => run.taskId)).not.toContain(graces);
+    expect(ada.totalItems).toBe(ada.runs.length);
+    expect(new Set(ada.runs.map(run => run.createdBy))).toEqual(
+      new Set(['user:default/ada']),
+    );
+
+    const grace = await listAs('grace');
+    expect(grace.runs.map(run => run.taskId)).toEqual([graces]);
+
+    // A platform admin reads every run, but started none.
+    const admin = await listAs('linus');
+    expect(admin.runs.map(run => run.taskId)).toEqual(
+      expect.arrayContaining([adas, graces]),
+    );
+    expect((await listAs('linus', 'mine')).runs).toEqual([]);
+
+    const getAs = (user: string, taskId: string) =>
+      connect(authAs(user)).then(client =>
+        client.callTool({
+          name: 'scaffolder.get-platform-run',
+          arguments: { taskId },
+        }),
+      );
+    expect(await getAs('grace', adas)).toMatchObject({
+      isError: true,
+      content: [
+        {
+          type: 'text',
+          text: `NotFoundError: No platform run for task ${adas}`,
+        },
+      ],
+    });
+    expect((await getAs('ada', adas)).structuredContent).toMatchObject({
+      taskId: adas,
+      serviceName: 'mcp-runs-payments',
+    });
+  });
+
   it('refuses the create of a user whose policy denies it, before any write', async () => {
     const before = writes().length;
     const client = await connect(authAs(REFUSED_CREATOR));

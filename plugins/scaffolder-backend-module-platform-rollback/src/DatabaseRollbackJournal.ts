@@ -111,7 +111,7 @@ export function toIso(value: Date | string | number): string {
   ).toISOString();
 }
 
-function toEntry(row: JournalRow): JournalEntry {
+export function toEntry(row: JournalRow): JournalEntry {
   return {
     id: row.id,
     taskId: row.task_id,
@@ -128,7 +128,7 @@ function toEntry(row: JournalRow): JournalEntry {
 }
 
 /** Narrows a runs query to the runs a permission decision allows. */
-function whereAllowed(
+export function whereAllowed(
   query: Knex.QueryBuilder,
   criteria: PermissionCriteria<PlatformRunQuery>,
 ): void {
@@ -457,40 +457,6 @@ export class DatabaseRollbackJournal implements RollbackJournal {
     await this.db(RUNS)
       .where({ task_id: taskId, lease_owner: owner })
       .update({ lease_owner: null, lease_until: null });
-  }
-
-  /**
-   * The newest runs, or only those a permission decision allows (`filter`,
-   * from the policy's conditions on `platform.run.read`).
-   */
-  async listRuns(options?: {
-    limit?: number;
-    filter?: 'all' | PermissionCriteria<PlatformRunQuery>;
-  }): Promise<PlatformRun[]> {
-    const query = this.db<RunRow>(RUNS)
-      .orderBy('created_at', 'desc')
-      .limit(options?.limit ?? 100);
-    const filter = options?.filter;
-    if (filter && filter !== 'all') {
-      whereAllowed(query, filter);
-    }
-    const runs = await query;
-    if (runs.length === 0) {
-      return [];
-    }
-    const rows = await this.db<JournalRow>(JOURNAL)
-      .whereIn(
-        'task_id',
-        runs.map(r => r.task_id),
-      )
-      .orderBy('seq', 'asc');
-    const entries = rows.map(toEntry);
-    return runs.map(run =>
-      toRun(
-        run,
-        entries.filter(e => e.taskId === run.task_id),
-      ),
-    );
   }
 
   async getRun(taskId: string): Promise<PlatformRun> {

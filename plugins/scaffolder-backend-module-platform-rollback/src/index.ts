@@ -1,7 +1,7 @@
 /**
  * The platform's rollback for `@backstage/plugin-scaffolder-backend`: the
  * journal, the engine that removes what a failed or cancelled run created,
- * and the runs API.
+ * the runs API, and the actions that list and describe runs.
  *
  * @packageDocumentation
  */
@@ -17,6 +17,8 @@ export type { UnsettledRun } from './DatabaseRollbackJournal';
 export { ResourceCompensatorRegistry } from './ResourceCompensatorRegistry';
 export { RollbackEngine } from './RollbackEngine';
 export { createRunsRouter } from './service/runsRouter';
+export { PlatformRuns } from './service/PlatformRuns';
+export type { PlatformRunsRequest } from './service/PlatformRuns';
 export type {
   RollbackEngineOptions,
   RunToLookAt,

@@ -41,7 +41,7 @@ describe('the rollback module', () => {
         .get('/api/scaffolder/platform/runs')
         .set('Authorization', mockCredentials.user.header());
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ runs: [] });
+      expect(response.body).toEqual({ runs: [], totalItems: 0 });
     } finally {
       await backend.stop();
     }

@@ -2,6 +2,8 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import {
@@ -18,11 +20,15 @@ import {
   ScaffolderDatabaseTaskReader,
   ScaffolderTaskEventLog,
 } from './scaffolderTasks';
+import { registerGetPlatformRunAction } from './actions/getPlatformRunAction';
+import { registerListPlatformRunsAction } from './actions/listPlatformRunsAction';
+import { PlatformRuns } from './service/PlatformRuns';
 import { createRunsRouter } from './service/runsRouter';
 
 /**
  * The rollback engine that removes what a failed or cancelled run created,
- * and the runs API that shows what became of each resource.
+ * and the runs API and the `list-platform-runs` and `get-platform-run`
+ * actions that show what became of each resource.
  *
  * @public
  */
@@ -45,6 +51,9 @@ export const scaffolderModulePlatformRollback = createBackendModule({
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        userInfo: coreServices.userInfo,
+        catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         rollback,
@@ -60,6 +69,9 @@ export const scaffolderModulePlatformRollback = createBackendModule({
         httpRouter,
         permissions,
         permissionsRegistry,
+        userInfo,
+        catalog,
+        actionsRegistry,
       }) {
         const journal = await journalIn(database);
         registerRunResourceType({
@@ -99,9 +111,20 @@ export const scaffolderModulePlatformRollback = createBackendModule({
         lifecycle.addStartupHook(() => engine.schedule(scheduler));
         lifecycle.addShutdownHook(() => engine.stop());
 
+        const runs = new PlatformRuns({
+          db: journal.client,
+          tasksReadable: () => tasks.readsTasksTable(),
+          access,
+          userInfo,
+          catalog,
+        });
+        registerListPlatformRunsAction({ actionsRegistry, runs });
+        registerGetPlatformRunAction({ actionsRegistry, runs });
+
         httpRouter.use(
           createRunsRouter({
             journal,
+            runs,
             httpAuth,
             access,
             tasks,

@@ -1,4 +1,3 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +7,10 @@ import {
   ScaffolderDatabaseTaskReader,
   ScaffolderTaskEventLog,
 } from './scaffolderTasks';
-import { testDatabases } from './__testUtils__/databases';
+import {
+  initScaffolderDatabase,
+  testDatabases,
+} from './__testUtils__/databases';
 
 // initdb and a server start take a while on a busy machine.
 jest.setTimeout(120_000);
@@ -21,16 +23,7 @@ describe.each(ids)('ScaffolderDatabaseTaskReader on %s', databaseId => {
   const fallback = { getTask: jest.fn() };
 
   beforeAll(async () => {
-    db = await databases.init(databaseId);
-    // The scaffolder's own tables, as its migrations make them, beside the
-    // journal.
-    await db.migrate.latest({
-      directory: resolvePackagePath(
-        '@backstage/plugin-scaffolder-backend',
-        'migrations',
-      ),
-    });
-    await DatabaseRollbackJournal.runMigrations(db);
+    db = await initScaffolderDatabase(databases, databaseId);
     journal = new DatabaseRollbackJournal(db);
   });
 

@@ -106,6 +106,14 @@ export class ScaffolderDatabaseTaskReader implements TaskStatusReader {
     });
   }
 
+  /**
+   * Whether the `tasks` table has the columns this module reads, so that
+   * the runs list can read it beside the journal.
+   */
+  async readsTasksTable(): Promise<boolean> {
+    return this.usable();
+  }
+
   async getTask(taskId: string): Promise<TaskSummary | undefined> {
     const { db, fallback } = this.options;
     if (!(await this.usable())) {

@@ -1,34 +1,38 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import type { ScaffolderTaskStatus } from '@backstage/plugin-scaffolder-common';
+import { PlatformRun, PlatformRunPage } from '@internal/plugin-platform-common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PlatformBackend } from '../lib/backend';
 import { formatEvent, plainProgress, waitForRun } from '../lib/follow';
-import { userOfToken } from '../lib/identity';
 import { OutputFormat, outputOption, printOutput } from '../lib/output';
-import { printRunReport, printRunTable } from '../lib/runOutput';
-import { isRunning, refusing, reportRun, toPlatformRun } from '../lib/runs';
+import { printRunReport, printRunsTable } from '../lib/runOutput';
+import { isRunning, refusing, reportRun } from '../lib/runs';
 import { ScaffolderRuns } from '../lib/scaffolder';
 
-const STATUSES: ScaffolderTaskStatus[] = [
+/** The scaffolder's task states, and `expired`: the task is gone. */
+const STATUSES = [
   'open',
   'processing',
   'completed',
   'failed',
   'cancelled',
+  'expired',
 ];
 
-function parseStatuses(value: string): ScaffolderTaskStatus[] {
+/** The platform's runs API. */
+const RUNS_API = '/api/scaffolder/platform/runs';
+
+/** The most runs the runs API answers at once. */
+const MAX_PAGE = 500;
+
+function parseStatuses(value: string): string[] {
   const statuses = value.split(',').map(status => status.trim());
-  const unknown = statuses.filter(
-    status => !STATUSES.includes(status as ScaffolderTaskStatus),
-  );
+  const unknown = statuses.filter(status => !STATUSES.includes(status));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(
       `${unknown.join(', ')} is not one of ${STATUSES.join(', ')}.`,
     );
   }
-  return statuses as ScaffolderTaskStatus[];
+  return statuses;
 }
 
 function parseLimit(value: string): number {
@@ -60,67 +64,95 @@ export function registerRunsCommands(program: Command): void {
   runs
     .command('ls')
     .description(
-      'List runs you may see, newest first, with what became of the resources each created',
+      'List runs you may see, newest first: the service each creates, its template, who started it, and what became of the resources it created',
     )
     .option('--mine', 'only runs you started (needs a Backstage user token)')
     .addOption(
       new Option(
-        '--created-by <user>',
-        'only runs this user started, as ada or user:default/ada',
+        '--teams',
+        'only runs started by you or anyone in your teams (needs a Backstage user token)',
       ).conflicts('mine'),
+    )
+    .addOption(
+      new Option('--all', 'every run you may see (the default)').conflicts([
+        'mine',
+        'teams',
+      ]),
+    )
+    .option(
+      '--created-by <user>',
+      'only runs this user started, as ada or user:default/ada',
     )
     .option(
       '--status <statuses>',
       `only runs in these states, comma-separated: ${STATUSES.join(', ')}`,
       parseStatuses,
     )
-    .option('--limit <n>', 'at most this many runs', parseLimit, 20)
+    .option(
+      '--template <template>',
+      'only runs of this template, as microservice or template:default/microservice',
+    )
+    .option(
+      '--limit <n>',
+      'at most this many runs, read page by page',
+      parseLimit,
+      20,
+    )
     .addOption(outputOption())
     .addHelpText(
       'after',
       `
-The JSON output is a list of runs, each { taskId, status, templateRef,
-createdBy, createdAt, cancelledBy, resources }, as the platform's runs API
-describes them; resources is [] for a run that created nothing.
+The JSON output is a list of runs, each { taskId, serviceName, status,
+templateRef, createdBy, createdAt, durationMs, cancelledBy, rollback,
+resources }, as the platform's runs API describes them; resources is [] for
+a run that created nothing, such as one refused before any write.
 
 Examples:
   platform runs ls --mine --status failed
+  platform runs ls --teams --template microservice --limit 100
   platform runs ls -o json | jq -r '.[] | select(.status == "failed") | .taskId'`,
     )
     .action(
       async (options: {
         mine?: boolean;
+        teams?: boolean;
         createdBy?: string;
-        status?: ScaffolderTaskStatus[];
+        status?: string[];
+        template?: string;
         limit: number;
         output: OutputFormat;
       }) => {
         const backend = await PlatformBackend.connect();
-        const scaffolder = new ScaffolderRuns(backend);
-        let createdBy: string | undefined;
+        let whose = 'all';
         if (options.mine) {
-          createdBy = userOfToken(backend.token);
-        } else if (options.createdBy) {
-          createdBy = stringifyEntityRef(
-            parseEntityRef(options.createdBy, {
-              defaultKind: 'user',
-              defaultNamespace: 'default',
-            }),
+          whose = 'mine';
+        } else if (options.teams) {
+          whose = 'my-teams';
+        }
+        const listed: PlatformRun[] = [];
+        let page: PlatformRunPage | undefined;
+        do {
+          page = await backend.request<PlatformRunPage>(RUNS_API, {
+            query: {
+              ...(page?.nextCursor
+                ? { cursor: page.nextCursor }
+                : {
+                    whose,
+                    createdBy: options.createdBy,
+                    status: options.status?.join(','),
+                    template: options.template,
+                  }),
+              limit: Math.min(options.limit - listed.length, MAX_PAGE),
+            },
+          });
+          listed.push(...page.runs);
+        } while (page.nextCursor && listed.length < options.limit);
+        printOutput(options.output, listed, printRunsTable);
+        if (listed.length < page.totalItems) {
+          process.stderr.write(
+            `Showing the newest ${listed.length} of ${page.totalItems} runs; --limit shows more.\n`,
           );
         }
-        const [tasks, journaled] = await Promise.all([
-          scaffolder.tasks({
-            createdBy,
-            status: options.status,
-            limit: options.limit,
-          }),
-          scaffolder.platformRuns(),
-        ]);
-        const runsByTask = new Map(journaled.map(run => [run.taskId, run]));
-        const listed = tasks.map(task =>
-          toPlatformRun(task, runsByTask.get(task.id)),
-        );
-        printOutput(options.output, listed, printRunTable);
       },
     );
 

@@ -1,4 +1,7 @@
-import { PlatformResource } from '@internal/plugin-platform-common';
+import {
+  PlatformResource,
+  PlatformRun,
+} from '@internal/plugin-platform-common';
 import { printFields, printTable, shortRef } from './output';
 import { isLeftOver, RunReport } from './runs';
 
@@ -100,25 +103,25 @@ export function summarizeResources(resources: PlatformResource[]): string {
   return parts.length > 0 ? parts.join(', ') : '-';
 }
 
-/** `runs ls` for a person, newest first. */
-export function printRunTable(
-  runs: Array<{
-    taskId: string;
-    status: string;
-    templateRef?: string;
-    createdBy?: string;
-    createdAt: string;
-    resources: PlatformResource[];
-  }>,
-): void {
+/** Runs as a table, newest first, one line each. */
+export function printRunsTable(runs: PlatformRun[]): void {
   if (runs.length === 0) {
     process.stdout.write('No runs match.\n');
     return;
   }
   printTable([
-    ['ID', 'STATUS', 'TEMPLATE', 'CREATED BY', 'CREATED', 'RESOURCES'],
+    [
+      'ID',
+      'SERVICE',
+      'STATUS',
+      'TEMPLATE',
+      'CREATED BY',
+      'CREATED',
+      'RESOURCES',
+    ],
     ...runs.map(run => [
       run.taskId,
+      run.serviceName ?? '-',
       run.status,
       run.templateRef ? shortRef(run.templateRef, 'template') : '-',
       run.createdBy ? shortRef(run.createdBy, 'user') : '-',

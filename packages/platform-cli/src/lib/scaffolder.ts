@@ -3,7 +3,6 @@ import { JsonObject } from '@backstage/types';
 import type {
   LogEvent,
   ScaffolderTask,
-  ScaffolderTaskStatus,
   TemplateParameterSchema,
 } from '@backstage/plugin-scaffolder-common';
 import { PlatformRun } from '@internal/plugin-platform-common';
@@ -77,25 +76,6 @@ export class ScaffolderRuns {
     );
   }
 
-  async tasks(filter: {
-    createdBy?: string;
-    status?: ScaffolderTaskStatus[];
-    limit: number;
-  }): Promise<Task[]> {
-    const { tasks } = await this.backend.request<{ tasks: Task[] }>(
-      `${SCAFFOLDER}/v2/tasks`,
-      {
-        query: {
-          createdBy: filter.createdBy,
-          status: filter.status,
-          order: 'desc:created_at',
-          limit: filter.limit,
-        },
-      },
-    );
-    return tasks;
-  }
-
   async cancel(taskId: string): Promise<void> {
     await this.backend.request(
       `${SCAFFOLDER}/v2/tasks/${encodeURIComponent(taskId)}/cancel`,
@@ -108,14 +88,6 @@ export class ScaffolderRuns {
       `${SCAFFOLDER}/v2/tasks/${encodeURIComponent(taskId)}/retry`,
       { method: 'POST', body: {} },
     );
-  }
-
-  /** Every run the caller may read that used platform actions. */
-  async platformRuns(): Promise<PlatformRun[]> {
-    const { runs } = await this.backend.request<{ runs: PlatformRun[] }>(
-      `${SCAFFOLDER}/platform/runs`,
-    );
-    return runs;
   }
 
   /**

@@ -1,5 +1,9 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
-import { PlatformRun } from '@internal/plugin-platform-common';
+import {
+  PlatformRun,
+  PlatformRunOwnerFilter,
+  PlatformRunPage,
+} from '@internal/plugin-platform-common';
 
 /**
  * A system a new service's name must be free in.
@@ -50,8 +54,18 @@ export interface ServiceNameCheckRequest {
  * @public
  */
 export interface PlatformApi {
-  /** The runs that used platform actions, newest first. */
-  listRuns(): Promise<PlatformRun[]>;
+  /**
+   * One page of the runs the user may read, newest first; `template` is a
+   * template's ref or, in the default namespace, its name, and a `cursor`
+   * from an earlier page carries the filters.
+   */
+  listRuns(query?: {
+    whose?: PlatformRunOwnerFilter;
+    status?: string;
+    template?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<PlatformRunPage>;
   /**
    * One task's run, or `undefined` when the task has recorded no resource
    * (yet): no platform action of it has started creating anything.

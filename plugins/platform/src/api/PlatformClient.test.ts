@@ -21,13 +21,19 @@ describe('PlatformClient', () => {
     fetchApi: { fetch: (input, init) => fetch(input, init) },
   });
 
-  it('reads the runs from the scaffolder backend', async () => {
+  it('reads a page of runs from the scaffolder backend, passing the filters that are set', async () => {
+    const page = { runs: [run], totalItems: 3, nextCursor: 'page-2' };
+    let query: URLSearchParams | undefined;
     server.use(
-      http.get('http://backstage.test/api/scaffolder/platform/runs', () =>
-        HttpResponse.json({ runs: [run] }),
-      ),
+      http.get('http://backstage.test/api/scaffolder/platform/runs', info => {
+        query = new URL(info.request.url).searchParams;
+        return HttpResponse.json(page);
+      }),
     );
-    await expect(client.listRuns()).resolves.toEqual([run]);
+    await expect(
+      client.listRuns({ whose: 'my-teams', status: '', limit: 1 }),
+    ).resolves.toEqual(page);
+    expect(query?.toString()).toBe('whose=my-teams&limit=1');
   });
 
   it('rejects with the server message when the request fails', async () => {

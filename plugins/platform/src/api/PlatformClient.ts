@@ -1,6 +1,6 @@
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { PlatformRun } from '@internal/plugin-platform-common';
+import { PlatformRun, PlatformRunPage } from '@internal/plugin-platform-common';
 import {
   PlatformApi,
   ServiceNameCheck,
@@ -22,13 +22,14 @@ export class PlatformClient implements PlatformApi {
     this.#fetchApi = options.fetchApi;
   }
 
-  async listRuns(): Promise<PlatformRun[]> {
-    const response = await this.#get('/platform/runs');
+  async listRuns(
+    query: Parameters<PlatformApi['listRuns']>[0] = {},
+  ): Promise<PlatformRunPage> {
+    const response = await this.#get(`/platform/runs${queryString(query)}`);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    const body: { runs: PlatformRun[] } = await response.json();
-    return body.runs;
+    return await response.json();
   }
 
   async getRun(taskId: string): Promise<PlatformRun | undefined> {
@@ -50,17 +51,10 @@ export class PlatformClient implements PlatformApi {
     request: ServiceNameCheckRequest,
   ): Promise<ServiceNameCheck> {
     const { name, ...options } = request;
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options)) {
-      if (value) {
-        query.set(key, value);
-      }
-    }
-    const search = query.toString();
     const response = await this.#get(
-      `/platform/service-names/${encodeURIComponent(name)}${
-        search ? `?${search}` : ''
-      }`,
+      `/platform/service-names/${encodeURIComponent(name)}${queryString(
+        options,
+      )}`,
     );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
@@ -72,4 +66,16 @@ export class PlatformClient implements PlatformApi {
     const baseUrl = await this.#discoveryApi.getBaseUrl('scaffolder');
     return await this.#fetchApi.fetch(`${baseUrl}${path}`);
   }
+}
+
+/** `?key=value&…` of the values that are set, or nothing. */
+function queryString(values: Record<string, string | number | undefined>) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') {
+      query.set(key, String(value));
+    }
+  }
+  const search = query.toString();
+  return search ? `?${search}` : '';
 }

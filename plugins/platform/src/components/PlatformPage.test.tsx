@@ -13,7 +13,7 @@ describe('Platform page', () => {
       features: [platformPlugin],
       apis: [
         catalogApiMock({ entities: shopEntities() }),
-        [platformApiRef, { listRuns: async () => [] }],
+        [platformApiRef, { listRuns: async () => ({ runs: [], totalItems: 0 }) }],
       ],
       initialRouteEntries: ['/platform'],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
@@ -26,7 +26,7 @@ describe('Platform page', () => {
     ).toHaveAttribute('href', '/platform');
     await userEvent.click(screen.getByRole('tab', { name: 'Runs' }));
     expect(
-      await screen.findByText(/No run has used a platform action yet/),
+      await screen.findByText(/No runs yet/),
     ).toBeInTheDocument();
   }, 30_000);
 });

@@ -4,7 +4,10 @@ import {
   startTestPostgres,
   TestPostgres,
 } from '@internal/platform-test-utils';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
 import path from 'node:path';
+import { DatabaseRollbackJournal } from '../DatabaseRollbackJournal';
 
 const POSTGRES_IDS: TestDatabaseId[] = [
   'POSTGRES_18',
@@ -82,4 +85,23 @@ export function testDatabases(): {
     delete process.env[connectionVariable(debian)];
   }, 60_000);
   return { databases, ids: ['SQLITE_3', debian] };
+}
+
+/**
+ * A fresh database with the scaffolder's own tables, as its migrations make
+ * them, beside the journal's.
+ */
+export async function initScaffolderDatabase(
+  databases: TestDatabases,
+  id: TestDatabaseId,
+): Promise<Knex> {
+  const db = await databases.init(id);
+  await db.migrate.latest({
+    directory: resolvePackagePath(
+      '@backstage/plugin-scaffolder-backend',
+      'migrations',
+    ),
+  });
+  await DatabaseRollbackJournal.runMigrations(db);
+  return db;
 }

@@ -12,10 +12,69 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { DatabaseRollbackJournal } from '../DatabaseRollbackJournal';
 import { createSqliteDatabase } from '@internal/platform-test-utils';
-import { testPlatformPermissions } from '@internal/platform-test-utils';
+import {
+  authAs,
+  groupEntities,
+  TEAMS,
+  testPlatformPermissions,
+} from '@internal/platform-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  BackstageCredentials,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import { createRunsRouter } from './runsRouter';
+import { PlatformRuns } from './PlatformRuns';
+import {
+  initScaffolderDatabase,
+  testDatabases,
+} from '../__testUtils__/databases';
 
-jest.setTimeout(30_000);
+// initdb and a server start take a while on a busy machine.
+jest.setTimeout(120_000);
+
+const { databases, ids } = testDatabases();
+
+const userOf = (credentials: BackstageCredentials) =>
+  (credentials.principal as { userEntityRef: string }).userEntityRef;
+
+/** Who is in which team, as the catalog sign-in resolver would say. */
+const teamsUserInfo: UserInfoService = {
+  async getUserInfo(credentials) {
+    const userEntityRef = userOf(credentials);
+    const team = TEAMS[userEntityRef.replace('user:default/', '')];
+    return {
+      userEntityRef,
+      ownershipEntityRefs: [userEntityRef, `group:default/${team}`],
+    };
+  },
+};
+
+/**
+ * The platform's default policy with `runVisibility: team`: platform admins
+ * read every run, everyone else the runs of their own team.
+ */
+function teamReads(credentials: BackstageCredentials): PolicyDecision {
+  const user = userOf(credentials);
+  const team = TEAMS[user.replace('user:default/', '')];
+  if (team === 'platform-admins') {
+    return { result: AuthorizeResult.ALLOW };
+  }
+  return {
+    result: AuthorizeResult.CONDITIONAL,
+    pluginId: 'scaffolder',
+    resourceType: 'platform-run',
+    conditions: {
+      rule: 'IS_RUN_STARTED_BY',
+      resourceType: 'platform-run',
+      params: {
+        users: Object.keys(TEAMS)
+          .filter(person => TEAMS[person] === team)
+          .map(person => `user:default/${person}`),
+      },
+    },
+  };
+}
 
 describe('createRunsRouter', () => {
   let db: Knex;
@@ -52,6 +111,13 @@ describe('createRunsRouter', () => {
       .use(
         createRunsRouter({
           journal,
+          runs: new PlatformRuns({
+            db,
+            tasksReadable: async () => false,
+            access: testPlatformPermissions(() => decision),
+            userInfo: teamsUserInfo,
+            catalog: catalogServiceMock({ entities: groupEntities }),
+          }),
           httpAuth: mockServices.httpAuth(),
           access: testPlatformPermissions(() => decision),
           taskRecoveryEnabled,
@@ -85,47 +151,6 @@ describe('createRunsRouter', () => {
       params: { users: ['user:default/mock'] },
     },
   };
-
-  it('lists every run, newest first, to someone who may read all tasks', async () => {
-    const res = await request(app({ result: AuthorizeResult.ALLOW }))
-      .get('/platform/runs')
-      .set('Authorization', mockCredentials.user.header());
-    expect(res.status).toBe(200);
-    expect(res.body.runs.map((r: { taskId: string }) => r.taskId)).toEqual([
-      'mine',
-      'theirs',
-    ]);
-    expect(res.body.runs[0].resources[0]).toMatchObject({
-      identity: 'github.test/acme/mine',
-      state: 'pending',
-    });
-    expect(JSON.stringify(res.body)).not.toContain('private');
-  });
-
-  it('shows only the runs the conditions allow, filtered in the database', async () => {
-    const router = app(conditional);
-    const list = await request(router)
-      .get('/platform/runs')
-      .set('Authorization', mockCredentials.user.header());
-    expect(list.body.runs.map((r: { taskId: string }) => r.taskId)).toEqual([
-      'mine',
-    ]);
-    await request(router)
-      .get('/platform/runs/mine')
-      .set('Authorization', mockCredentials.user.header())
-      .expect(200);
-    await request(router)
-      .get('/platform/runs/theirs')
-      .set('Authorization', mockCredentials.user.header())
-      .expect(404);
-  });
-
-  it('refuses someone who may not read runs', async () => {
-    const res = await request(app({ result: AuthorizeResult.DENY }))
-      .get('/platform/runs')
-      .set('Authorization', mockCredentials.user.header());
-    expect(res.status).toBe(403);
-  });
 
   it('answers 404 for a task that used no platform action', async () => {
     const res = await request(app({ result: AuthorizeResult.ALLOW }))
@@ -185,5 +210,285 @@ describe('createRunsRouter', () => {
     expect(res.body.error.message).toBe(
       'Run mine cannot be retried: its rollback removed what its completed steps created (github.test/acme/mine), and with scaffolder.taskRecovery enabled the scaffolder would skip those steps; start a new run instead',
     );
+  });
+});
+
+describe.each(ids)('GET /platform/runs on %s', databaseId => {
+  let db: Knex;
+  let journal: DatabaseRollbackJournal;
+  let router: express.Express;
+
+  // Four runs of two teams, newest first: one whose task is gone, one the
+  // preflight refused (it journaled nothing), one that completed, one
+  // rolled back.
+  const EXPIRED = '00000000-0000-4000-8000-000000000004';
+  const REFUSED = '00000000-0000-4000-8000-000000000003';
+  const COMPLETED = '00000000-0000-4000-8000-000000000002';
+  const ROLLED_BACK = '00000000-0000-4000-8000-000000000001';
+
+  /** A timestamp as the scaffolder writes it into this database. */
+  const at = (iso: string) =>
+    databaseId === 'SQLITE_3'
+      ? iso.replace('T', ' ').replace(/\.\d+Z$/, '')
+      : new Date(iso);
+
+  async function task(options: {
+    id: string;
+    user: string;
+    status: string;
+    template: string;
+    serviceName: string;
+    createdAt: string;
+    finishedAt?: string;
+  }) {
+    await db('tasks').insert({
+      id: options.id,
+      status: options.status,
+      created_by: `user:default/${options.user}`,
+      created_at: at(options.createdAt),
+      spec: JSON.stringify({
+        apiVersion: 'scaffolder.backstage.io/v1beta3',
+        steps: [],
+        parameters: { service_name: options.serviceName },
+        templateInfo: { entityRef: `template:default/${options.template}` },
+      }),
+    });
+    if (options.finishedAt) {
+      await db('task_events').insert({
+        task_id: options.id,
+        event_type: 'completion',
+        body: JSON.stringify({ message: 'Run ended' }),
+        created_at: at(options.finishedAt),
+      });
+    }
+  }
+
+  beforeAll(async () => {
+    db = await initScaffolderDatabase(databases, databaseId);
+    journal = new DatabaseRollbackJournal(db);
+
+    await task({
+      id: ROLLED_BACK,
+      user: 'ada',
+      status: 'failed',
+      template: 'microservice',
+      serviceName: 'payments-api',
+      createdAt: '2026-01-01T10:00:00.000Z',
+      finishedAt: '2026-01-01T10:01:30.000Z',
+    });
+    const repo = await journal.recordIntent({
+      taskId: ROLLED_BACK,
+      stepId: 'repo',
+      kind: 'github:repository',
+      identity: 'acme/payments-api',
+    });
+    await journal.setState(repo.id, 'rolled_back', 'deleted');
+    await journal.recordTask(ROLLED_BACK, {
+      status: 'failed',
+      templateRef: 'template:default/microservice',
+      createdBy: 'user:default/ada',
+      createdAt: '2026-01-01T10:00:00.000Z',
+    });
+
+    await task({
+      id: COMPLETED,
+      user: 'bob',
+      status: 'completed',
+      template: 'microservice',
+      serviceName: 'ledger',
+      createdAt: '2026-02-01T10:00:00.000Z',
+      finishedAt: '2026-02-01T10:02:00.000Z',
+    });
+    await task({
+      id: REFUSED,
+      user: 'grace',
+      status: 'failed',
+      template: 'website',
+      serviceName: 'checkout-web',
+      createdAt: '2026-03-01T10:00:00.000Z',
+      finishedAt: '2026-03-01T10:00:02.000Z',
+    });
+
+    // A run whose task a cleanup deleted.
+    await journal.recordIntent({
+      taskId: EXPIRED,
+      stepId: 'namespace',
+      kind: 'kubernetes:namespace',
+      identity: 'local/old-checkout',
+    });
+    await journal.recordTask(EXPIRED, {
+      status: 'processing',
+      templateRef: 'template:default/microservice',
+      createdBy: 'user:default/grace',
+      createdAt: '2026-04-01T10:00:00.000Z',
+    });
+    await journal.expireRun(EXPIRED);
+
+    const access = testPlatformPermissions(teamReads);
+    router = express()
+      .use(
+        createRunsRouter({
+          journal,
+          runs: new PlatformRuns({
+            db,
+            tasksReadable: async () => true,
+            access,
+            userInfo: teamsUserInfo,
+            catalog: catalogServiceMock({ entities: groupEntities }),
+          }),
+          httpAuth: mockServices.httpAuth(),
+          access,
+          tasks: { getTask: async () => undefined },
+        }),
+      )
+      .use(mockErrorHandler());
+  });
+
+  const list = async (user: string, query: Record<string, string> = {}) => {
+    const res = await request(router)
+      .get('/platform/runs')
+      .query(query)
+      .set('Authorization', authAs(user));
+    expect(res.status).toBe(200);
+    return res.body as {
+      runs: Array<Record<string, unknown> & { taskId: string }>;
+      totalItems: number;
+      nextCursor?: string;
+      prevCursor?: string;
+    };
+  };
+  const taskIds = (page: { runs: Array<{ taskId: string }> }) =>
+    page.runs.map(run => run.taskId);
+
+  it('lists every run newest first, also one refused before it journaled anything, with its service, template, creator, duration and rollback outcome', async () => {
+    const page = await list('linus');
+    expect(taskIds(page)).toEqual([EXPIRED, REFUSED, COMPLETED, ROLLED_BACK]);
+    expect(page.totalItems).toBe(4);
+    expect(page.nextCursor).toBeUndefined();
+    expect(page.runs[3]).toMatchObject({
+      serviceName: 'payments-api',
+      templateRef: 'template:default/microservice',
+      createdBy: 'user:default/ada',
+      createdAt: '2026-01-01T10:00:00.000Z',
+      status: 'failed',
+      durationMs: 90_000,
+      rollback: { rolledBack: 1, failed: 0, inProgress: 0 },
+      resources: [
+        expect.objectContaining({
+          identity: 'acme/payments-api',
+          state: 'rolled_back',
+        }),
+      ],
+    });
+    expect(page.runs[1]).toMatchObject({
+      serviceName: 'checkout-web',
+      templateRef: 'template:default/website',
+      createdBy: 'user:default/grace',
+      status: 'failed',
+      durationMs: 2_000,
+      resources: [],
+    });
+    expect(page.runs[1].rollback).toBeUndefined();
+    expect(page.runs[0]).toMatchObject({
+      status: 'expired',
+      createdBy: 'user:default/grace',
+      rollback: { rolledBack: 0, failed: 1, inProgress: 0 },
+    });
+  });
+
+  it("shows each team only its own runs, and answers 404 for another team's", async () => {
+    expect(taskIds(await list('ada'))).toEqual([COMPLETED, ROLLED_BACK]);
+    expect(taskIds(await list('grace'))).toEqual([EXPIRED, REFUSED]);
+    expect((await list('grace')).totalItems).toBe(2);
+    await request(router)
+      .get(`/platform/runs/${REFUSED}`)
+      .set('Authorization', authAs('grace'))
+      .expect(200);
+    await request(router)
+      .get(`/platform/runs/${REFUSED}`)
+      .set('Authorization', authAs('ada'))
+      .expect(404);
+  });
+
+  it("narrows to the caller's own runs or their teams'", async () => {
+    expect(taskIds(await list('ada', { whose: 'mine' }))).toEqual([
+      ROLLED_BACK,
+    ]);
+    expect(taskIds(await list('bob', { whose: 'my-teams' }))).toEqual([
+      COMPLETED,
+      ROLLED_BACK,
+    ]);
+    // An admin's team started none of them.
+    expect(taskIds(await list('linus', { whose: 'my-teams' }))).toEqual([]);
+  });
+
+  it('filters by who started a run, within whose runs were asked for', async () => {
+    expect(taskIds(await list('linus', { createdBy: 'bob' }))).toEqual([
+      COMPLETED,
+    ]);
+    expect(
+      taskIds(await list('ada', { createdBy: 'grace', whose: 'my-teams' })),
+    ).toEqual([]);
+  });
+
+  it('filters by status and template', async () => {
+    expect(
+      taskIds(await list('linus', { status: 'completed,expired' })),
+    ).toEqual([EXPIRED, COMPLETED]);
+    expect(taskIds(await list('linus', { status: 'failed' }))).toEqual([
+      REFUSED,
+      ROLLED_BACK,
+    ]);
+    expect(taskIds(await list('linus', { template: 'microservice' }))).toEqual([
+      EXPIRED,
+      COMPLETED,
+      ROLLED_BACK,
+    ]);
+    expect(
+      taskIds(
+        await list('linus', {
+          template: 'template:default/website',
+          status: 'failed',
+        }),
+      ),
+    ).toEqual([REFUSED]);
+  });
+
+  it('pages with a cursor that keeps the filters, or with an offset', async () => {
+    const first = await list('linus', { template: 'microservice', limit: '2' });
+    expect(taskIds(first)).toEqual([EXPIRED, COMPLETED]);
+    expect(first.totalItems).toBe(3);
+    const second = await list('linus', {
+      cursor: first.nextCursor!,
+      limit: '2',
+    });
+    expect(taskIds(second)).toEqual([ROLLED_BACK]);
+    expect(second.nextCursor).toBeUndefined();
+    const back = await list('linus', {
+      cursor: second.prevCursor!,
+      limit: '2',
+    });
+    expect(taskIds(back)).toEqual([EXPIRED, COMPLETED]);
+    expect(back.prevCursor).toBeUndefined();
+    expect(taskIds(await list('linus', { offset: '3' }))).toEqual([
+      ROLLED_BACK,
+    ]);
+  });
+
+  it.each([
+    [{ whose: 'everyone' }, 'whose is everyone; use mine, my-teams or all'],
+    [{ limit: '0' }, 'limit is 0; use a whole number from 1 to 500'],
+    [{ offset: '-1' }, 'offset is -1; use a whole number'],
+    [
+      { cursor: 'nonsense' },
+      'The cursor nonsense is not one a runs page gave; start from the first page',
+    ],
+  ])('refuses %j', async (query, message) => {
+    const res = await request(router)
+      .get('/platform/runs')
+      .query(query)
+      .set('Authorization', authAs('ada'));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(message);
   });
 });

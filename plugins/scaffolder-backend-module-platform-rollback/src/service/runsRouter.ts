@@ -2,12 +2,12 @@ import {
   BackstageCredentials,
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
-  ConflictError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import { PlatformRun } from '@internal/plugin-platform-common';
+  PlatformRun,
+  PlatformRunOwnerFilter,
+  PlatformRunPage,
+} from '@internal/plugin-platform-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { PlatformPermissions } from '@internal/plugin-platform-node';
@@ -17,11 +17,16 @@ import {
 } from '../DatabaseRollbackJournal';
 import { TaskStatusReader } from '../RollbackEngine';
 import { ROLLED_BACK_STATES } from '@internal/plugin-platform-node';
+import { PlatformRuns } from './PlatformRuns';
 
 /**
  * `GET /platform/runs` and `GET /platform/runs/:taskId` on the scaffolder's
- * router: the runs that used platform actions and what became of each
- * resource they created, as far as `platform.run.read` allows.
+ * router: the scaffolder's runs and what became of each resource they
+ * created, as far as `platform.run.read` allows. The list takes `whose`
+ * (mine, my-teams, all), `createdBy`, `status` (one, or several
+ * comma-separated), `template`, `limit` and `offset` or the
+ * `cursor` of another page, and answers one page of runs, newest first,
+ * with `totalItems`, `nextCursor` and `prevCursor`.
  *
  * It also guards the scaffolder's own `POST /v2/tasks/:taskId/cancel` and
  * `/retry` with `platform.run.manage`: a cancelled run is rolled back, so
@@ -34,6 +39,7 @@ import { ROLLED_BACK_STATES } from '@internal/plugin-platform-node';
  */
 export function createRunsRouter(options: {
   journal: DatabaseRollbackJournal;
+  runs: PlatformRuns;
   httpAuth: HttpAuthService;
   access: PlatformPermissions;
   tasks: TaskStatusReader;
@@ -44,23 +50,40 @@ export function createRunsRouter(options: {
    */
   taskRecoveryEnabled?: boolean;
 }): express.Router {
-  const { journal, httpAuth, access, tasks } = options;
+  const { journal, runs, httpAuth, access, tasks } = options;
   const router = Router();
   const credentialsOf = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   router.get('/platform/runs', async (req, res) => {
-    const filter = await access.runFilter(await credentialsOf(req));
-    res.json({ runs: await journal.listRuns({ filter }) });
+    const text = (name: string) => {
+      const value = req.query[name];
+      if (value !== undefined && typeof value !== 'string') {
+        throw new InputError(`Give ${name} once, as text`);
+      }
+      return value || undefined;
+    };
+    const whole = (name: string) => {
+      const value = text(name);
+      if (value !== undefined && !/^\d+$/.test(value)) {
+        throw new InputError(`${name} is ${value}; use a whole number`);
+      }
+      return value === undefined ? undefined : Number(value);
+    };
+    const page: PlatformRunPage = await runs.list(await credentialsOf(req), {
+      whose: text('whose') as PlatformRunOwnerFilter | undefined,
+      status: text('status'),
+      createdBy: text('createdBy'),
+      template: text('template'),
+      limit: whole('limit'),
+      offset: whole('offset'),
+      cursor: text('cursor'),
+    });
+    res.json(page);
   });
 
   router.get('/platform/runs/:taskId', async (req, res) => {
-    const credentials = await credentialsOf(req);
-    const run = await journal.findRun(req.params.taskId);
-    if (!run || !(await access.canReadRun(credentials, run))) {
-      throw new NotFoundError(`No platform run for task ${req.params.taskId}`);
-    }
-    res.json(run);
+    res.json(await runs.get(await credentialsOf(req), req.params.taskId));
   });
 
   /**
