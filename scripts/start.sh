@@ -11,17 +11,16 @@
 # TechDocs of local mode (app-config.yaml: techdocs.generator.runIn local).
 source "$(dirname "$0")/provision.sh" postgresql mkdocs mkdocs-material
 
+source "$REPO_ROOT/scripts/local-postgres.sh"
+
 # Runtime state (gitignored). Local mode keeps nothing between starts: the
 # local targets and SQLite live in memory, so the PostgreSQL data goes too.
 STATE_DIR="$REPO_ROOT/.local"
 PG_DIR="$STATE_DIR/postgres"
-PG_ADMIN_USER=platform_admin
 mkdir -p "$STATE_DIR"
 
 service_pids=()
 readiness_pid=''
-PG_BIN=''
-PG_AS=()
 
 # Each service runs in a process group of its own (setsid), so stopping it
 # stops the processes Yarn starts under it, and nothing else.
@@ -70,47 +69,17 @@ listens() {
   node -e 'fetch(process.argv[1]).then(() => process.exit(0), () => process.exit(1))' "$1"
 }
 
-stop_local_postgres() {
-  [ -n "$PG_BIN" ] && [ -f "$PG_DIR/data/postmaster.pid" ] || return 0
-  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-}
-
-# A fresh PostgreSQL cluster on a free loopback port, with an admin role that
-# may create databases and roles (what platform.databases needs) and nothing
-# more. Its superuser logs in only through the Unix socket in .local/postgres,
-# as the operating-system user that owns the server.
-start_local_postgres() {
-  PG_BIN="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)"
-  local superuser
-  superuser="$(id -un)"
-  if [ "$(id -u)" = 0 ]; then
-    # PostgreSQL refuses to run as root; Debian's package brings this user.
-    PG_AS=(runuser -u postgres --)
-    superuser=postgres
-  fi
-  # A server left running by a start that was killed outright.
-  stop_local_postgres
-  rm -rf "$PG_DIR"
-  mkdir -m 700 "$PG_DIR"
-  [ "$superuser" != postgres ] || chown postgres "$PG_DIR"
-
-  "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U "$superuser" --auth-local=peer \
-    --auth-host=scram-sha-256 -E UTF8 --no-locale --no-sync --no-instructions >"$STATE_DIR/postgres-initdb.log"
+# The loopback PostgreSQL (scripts/local-postgres.sh) on a free port, with a
+# new admin password, as the server the golden path names
+# (platform.databases.main).
+start_platform_database_server() {
   PLATFORM_LOCAL_DB_PORT="$(free_port)"
-  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 60 -l "$PG_DIR/server.log" \
-    -o "-p $PLATFORM_LOCAL_DB_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-
   PLATFORM_LOCAL_DB_PASSWORD="$(node -p 'require("crypto").randomBytes(24).toString("base64url")')"
-  # The password goes through stdin, never a command line others could read.
-  "${PG_AS[@]}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PLATFORM_LOCAL_DB_PORT" \
-    -U "$superuser" -d postgres <<SQL
-CREATE ROLE $PG_ADMIN_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PLATFORM_LOCAL_DB_PASSWORD';
-SQL
+  start_local_postgres "$PLATFORM_LOCAL_DB_PORT" "$PLATFORM_LOCAL_DB_PASSWORD"
   # A new file, so that no earlier mode survives: readable by this user only.
   rm -f "$STATE_DIR/postgres-admin-password"
   (umask 077 && printf '%s\n' "$PLATFORM_LOCAL_DB_PASSWORD" >"$STATE_DIR/postgres-admin-password")
-  # The server the golden path names (platform.databases.main), given as
-  # APP_CONFIG_ variables so that no file holds the password.
+  # Given as APP_CONFIG_ variables so that no file holds the password.
   export APP_CONFIG_platform_databases_main_host=127.0.0.1 \
     APP_CONFIG_platform_databases_main_port="$PLATFORM_LOCAL_DB_PORT" \
     APP_CONFIG_platform_databases_main_adminUser="$PG_ADMIN_USER" \
@@ -184,7 +153,7 @@ if [ -n "$LOCAL_TARGET_URLS" ]; then
   # services belong on a server it can reach, set in app-config.local.yaml.
   log "Starting PostgreSQL on loopback for the platform's managed databases"
   phase_started=$SECONDS
-  start_local_postgres
+  start_platform_database_server
   note "127.0.0.1:$PLATFORM_LOCAL_DB_PORT is platform.databases.main, admin role $PG_ADMIN_USER (CREATEDB, CREATEROLE), password in .local/postgres-admin-password"
   note "(PostgreSQL took $((SECONDS - phase_started)) s: initdb, start, admin role)"
 

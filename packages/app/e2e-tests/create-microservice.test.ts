@@ -1,4 +1,10 @@
-import { test, expect, Page, APIRequestContext } from '@playwright/test';
+import { test, expect, APIRequestContext } from '@playwright/test';
+import {
+  fillTheGoldenPathForm,
+  KUBERNETES_API,
+  KUBERNETES_TOKEN,
+  openTheNewEntityPage,
+} from './goldenPath';
 
 /**
  * The golden path in a real browser against the local targets that the start
@@ -6,64 +12,12 @@ import { test, expect, Page, APIRequestContext } from '@playwright/test';
  * API on :7072; see packages/local-targets/src/localTargets.ts).
  */
 const GITHUB_API = 'http://127.0.0.1:7070';
-const KUBERNETES_API = 'https://127.0.0.1:7071';
 const CONTROL_API = 'http://127.0.0.1:7072';
 const GITHUB_TOKEN = 'local-targets-github-token';
-const KUBERNETES_TOKEN = 'local-targets-kubernetes-token';
 
 // Unique per run, so that a local-targets process that lives across test
 // runs never holds a repository of the same name.
 const suffix = Date.now().toString(36);
-
-async function fillTheForm(
-  page: Page,
-  options: {
-    name: string;
-    language: string;
-    exposePublic: boolean;
-    reviewScreenshot?: string;
-  },
-) {
-  await page.goto('/create');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(page.getByText('Microservice (golden path)')).toBeVisible();
-  await page.goto('/create/templates/default/microservice');
-
-  await expect(page.getByLabel('GitHub organisation')).toHaveValue(
-    'example-org',
-  );
-  await page.getByLabel('Service name').fill(options.name);
-  // The field asks the catalog, GitHub and the cluster while the user types.
-  await expect(page.getByTestId('service-name-status')).toContainText(
-    'GitHub: free',
-  );
-  await page.getByLabel('Description').fill('Takes card payments.');
-  await page.getByLabel('Language').click();
-  await page.getByRole('option', { name: options.language }).click();
-  // The picker lists groups by their title.
-  await page.getByLabel('Owner').fill('Payments');
-  await page
-    .getByRole('option', { name: /Payments/ })
-    .first()
-    .click();
-  await page.getByRole('button', { name: 'Next' }).click();
-
-  if (options.exposePublic) {
-    await page.getByLabel('Expose publicly').check();
-  }
-  await page.getByRole('button', { name: 'Add' }).click();
-  await page.getByLabel('Depends on').fill('checkout');
-  await page
-    .getByRole('option', { name: /checkout/i })
-    .first()
-    .click();
-  await page.getByLabel(/Critical/).check();
-  await page.getByRole('button', { name: 'Review' }).click();
-  if (options.reviewScreenshot) {
-    await page.screenshot({ path: options.reviewScreenshot, fullPage: true });
-  }
-  await page.getByRole('button', { name: 'Create' }).click();
-}
 
 /** The status a local target answers for a resource: 200 or 404. */
 async function statusOf(
@@ -88,7 +42,7 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   request,
 }) => {
   const name = `payments-${suffix}`;
-  await fillTheForm(page, {
+  await fillTheGoldenPathForm(page, {
     name,
     language: 'Node.js',
     exposePublic: true,
@@ -135,17 +89,10 @@ test('a guest creates a microservice on the Create page and opens its entity pag
   ).toBeVisible();
   await repository.close();
 
-  await page.getByRole('link', { name: /^Open in catalog\b/ }).click();
-  // The catalog processes a registered location in the background: the page
-  // may come before the entity does.
-  // The page header shows the name even while the entity is not found, so
-  // wait for a card that only a found entity has.
-  const ownership = page.getByTestId('platform-ownership-card');
-  await expect(async () => {
-    await page.reload();
-    await expect(ownership).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 90_000 });
-  await expect(ownership.getByText('team-payments')).toBeVisible();
+  await openTheNewEntityPage(page);
+  await expect(
+    page.getByTestId('platform-ownership-card').getByText('team-payments'),
+  ).toBeVisible();
   await expect(
     page
       .getByTestId('platform-dependencies-card')
@@ -274,7 +221,11 @@ test('a failed deployment shows the failure and the rollback, and leaves nothing
   });
   expect(fault.status()).toBe(204);
 
-  await fillTheForm(page, { name, language: 'Go', exposePublic: false });
+  await fillTheGoldenPathForm(page, {
+    name,
+    language: 'Go',
+    exposePublic: false,
+  });
 
   await expect(
     page.getByText(/Could not create Deployment/).first(),
