@@ -44,7 +44,11 @@ const template: TemplateEntityV1beta3 = {
   metadata: { name: 'service-with-database', namespace: 'default' },
   spec: {
     type: 'service',
-    parameters: [{ properties: { name: { type: 'string' } } }],
+    parameters: [
+      {
+        properties: { name: { type: 'string' }, failLast: { type: 'boolean' } },
+      },
+    ],
     steps: [
       {
         id: 'namespace',
@@ -72,6 +76,13 @@ const template: TemplateEntityV1beta3 = {
           namespace: '${{ steps.namespace.output.namespace }}',
           manifests: [exampleManifests.deployment, exampleManifests.service],
         },
+      },
+      // A step after every platform step, as catalog registration is in the
+      // golden path: its failure too rolls the database back.
+      {
+        id: 'last',
+        action: 'test:step',
+        input: { fail: '${{ parameters.failLast or false }}' },
       },
     ],
     output: {
@@ -149,13 +160,13 @@ describeWithPostgres('a database through the real scaffolder backend', () => {
 
   afterEach(() => cluster.clearFaults());
 
-  async function start(name: string): Promise<string> {
+  async function start(name: string, failLast = false): Promise<string> {
     const res = await request(backend.server)
       .post('/api/scaffolder/v2/tasks')
       .set('Authorization', auth)
       .send({
         templateRef: 'template:default/service-with-database',
-        values: { name },
+        values: { name, failLast },
       });
     expect(res.status).toBe(201);
     return res.body.id;
@@ -297,6 +308,25 @@ describeWithPostgres('a database through the real scaffolder backend', () => {
       'kubernetes:namespace': 'rolled_back',
     });
     await expectOnNoSurface(taskId, [password, postgres.adminPassword]);
+  });
+
+  it('rolls back the database, the role and the Secret when a step after the deployment fails', async () => {
+    const name = 'invoices';
+    const taskId = await start(name, true);
+
+    const run = await settled(taskId);
+
+    expect((await getTask(taskId)).status).toBe('failed');
+    expect(await serverHas(name)).toEqual({ role: false, database: false });
+    expect(cluster.get('secrets', name, `${name}-database`)).toBeUndefined();
+    expect(
+      Object.fromEntries(run.resources.map(r => [r.kind, r.state])),
+    ).toMatchObject({
+      'postgres:role': 'rolled_back',
+      'postgres:database': 'rolled_back',
+      'postgres:credentials-secret': 'rolled_back',
+      'kubernetes:namespace': 'rolled_back',
+    });
   });
 
   it('keeps the database, the role and the Secret of a run that succeeds, and shows the password nowhere', async () => {
