@@ -7,7 +7,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
+import { createSqliteDatabase, waitFor } from '@internal/platform-test-utils';
 import { LocalGithubApiServer } from 'local-targets';
 import { DatabaseRollbackJournal } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 import {
@@ -635,7 +635,10 @@ describe('platform:github:repo:create', () => {
     const running = action().handler(
       context({}, { signal: controller.signal }),
     );
-    await new Promise(r => setTimeout(r, 100));
+    // Cancelled once the intent is journaled, so while the create is out.
+    await waitFor('the intent to create', async () =>
+      (await journal.listByTask('task-1')).length > 0 ? true : undefined,
+    );
     controller.abort();
     await expect(running).rejects.toThrow(
       'Creating acme/payments was cancelled',
