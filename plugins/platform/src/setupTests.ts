@@ -4,7 +4,3 @@ import { configure } from '@testing-library/react';
 // Cards and pages load lazily; on a busy CI machine the first import of a
 // component module alone can take longer than Testing Library's 1 s default.
 configure({ asyncUtilTimeout: 5000 });
-
-// The same machine renders the Services page's MUI table and the service name
-// field in more than Jest's default 5 s per test while other suites run.
-jest.setTimeout(30_000);
