@@ -208,18 +208,12 @@ test('a failed deployment shows the failure and the rollback, and leaves nothing
   request,
 }) => {
   const name = `ledger-${suffix}`;
-  // The cluster rejects the next Deployment write as invalid (never retried).
-  const fault = await request.post(`${CONTROL_API}/kubernetes/fail-next`, {
-    data: {
-      count: 1,
-      status: 422,
-      // A first deploy creates the Deployment (POST to .../deployments).
-      method: 'POST',
-      pathIncludes: '/deployments',
-      writesOnly: true,
-    },
+  // The golden path's Deploy step: its first write is refused as invalid,
+  // which nobody retries, as the README's fault example does it.
+  const fault = await request.post(`${CONTROL_API}/faults`, {
+    data: { step: 'deploy', status: 422, count: 1 },
   });
-  expect(fault.status()).toBe(204);
+  expect(fault.status()).toBe(201);
 
   await fillTheGoldenPathForm(page, {
     name,
