@@ -13,7 +13,10 @@ describe('Platform page', () => {
       features: [platformPlugin],
       apis: [
         catalogApiMock({ entities: shopEntities() }),
-        [platformApiRef, { listRuns: async () => ({ runs: [], totalItems: 0 }) }],
+        [
+          platformApiRef,
+          { listRuns: async () => ({ runs: [], totalItems: 0 }) },
+        ],
       ],
       initialRouteEntries: ['/platform'],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
@@ -25,8 +28,6 @@ describe('Platform page', () => {
       within(sidebar).getByRole('link', { name: 'Platform' }),
     ).toHaveAttribute('href', '/platform');
     await userEvent.click(screen.getByRole('tab', { name: 'Runs' }));
-    expect(
-      await screen.findByText(/No runs yet/),
-    ).toBeInTheDocument();
+    expect(await screen.findByText(/No runs yet/)).toBeInTheDocument();
   }, 30_000);
 });

@@ -88,10 +88,7 @@ function address() {
   return new URLSearchParams(screen.getByLabelText('address').textContent!);
 }
 
-function renderRuns(
-  listRuns: PlatformApi['listRuns'],
-  url = '/platform/runs',
-) {
+function renderRuns(listRuns: PlatformApi['listRuns'], url = '/platform/runs') {
   return renderInTestApp(
     <>
       <RunsPage />

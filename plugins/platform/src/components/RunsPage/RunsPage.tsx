@@ -15,7 +15,6 @@ import {
   humanizeEntityRef,
 } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -29,6 +28,7 @@ import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef } from '../../api/PlatformApi';
 import { ResourcesTable } from '../ResourcesTable';
+import { CursorPager } from '../CursorPager';
 import {
   EmptyMessage,
   FailureMessage,
@@ -43,12 +43,11 @@ const RUN_STATUSES: Record<string, ComponentType<{ children?: ReactNode }>> = {
   expired: StatusAborted,
 };
 
-const WHOSE_CHOICES: Array<{ value: PlatformRunOwnerFilter; label: string }> =
-  [
-    { value: 'all', label: 'All runs I may see' },
-    { value: 'mine', label: 'Mine' },
-    { value: 'my-teams', label: "My teams'" },
-  ];
+const WHOSE_CHOICES: Array<{ value: PlatformRunOwnerFilter; label: string }> = [
+  { value: 'all', label: 'All runs I may see' },
+  { value: 'mine', label: 'Mine' },
+  { value: 'my-teams', label: "My teams'" },
+];
 
 const STATUS_CHOICES = [
   'processing',
@@ -332,27 +331,13 @@ export function RunsPage(props: RunsPageProps) {
         {runs.map(run => (
           <RunCard key={run.taskId} run={run} templateTitles={templateTitles} />
         ))}
-        {(prevCursor || nextCursor) && (
-          <Box
-            component="nav"
-            aria-label="Pages of runs"
-            display="flex"
-            justifyContent="flex-end"
-          >
-            <Button
-              disabled={!prevCursor || page.loading}
-              onClick={() => prevCursor && goToPage(prevCursor)}
-            >
-              Previous page
-            </Button>
-            <Button
-              disabled={!nextCursor || page.loading}
-              onClick={() => nextCursor && goToPage(nextCursor)}
-            >
-              Next page
-            </Button>
-          </Box>
-        )}
+        <CursorPager
+          label="Pages of runs"
+          prevCursor={prevCursor}
+          nextCursor={nextCursor}
+          loading={page.loading}
+          onPage={goToPage}
+        />
       </>
     );
   }

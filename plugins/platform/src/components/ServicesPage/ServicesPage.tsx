@@ -7,7 +7,6 @@ import {
   humanizeEntityRef,
 } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -29,6 +28,7 @@ import {
 } from '../../lib/services';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { OwnerLink } from '../OwnerLink';
+import { CursorPager } from '../CursorPager';
 import {
   EmptyMessage,
   FailureMessage,
@@ -290,28 +290,13 @@ export function ServicesPage(props: ServicesPageProps) {
             </Box>
           }
         />
-        {(prevCursor || nextCursor) && (
-          <Box
-            component="nav"
-            aria-label="Pages of the table"
-            display="flex"
-            justifyContent="flex-end"
-            mt={1}
-          >
-            <Button
-              disabled={!prevCursor || page.loading}
-              onClick={() => prevCursor && goToPage(prevCursor)}
-            >
-              Previous page
-            </Button>
-            <Button
-              disabled={!nextCursor || page.loading}
-              onClick={() => nextCursor && goToPage(nextCursor)}
-            >
-              Next page
-            </Button>
-          </Box>
-        )}
+        <CursorPager
+          label="Pages of the table"
+          prevCursor={prevCursor}
+          nextCursor={nextCursor}
+          loading={page.loading}
+          onPage={goToPage}
+        />
       </>
     );
   }

@@ -1,0 +1,1 @@
+export { CursorPager } from './CursorPager';
