@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, escapeLiteral } from 'pg';
 import { Harness, createHarness } from '../__testUtils__/harness';
 import {
   describeWithPostgres,
@@ -119,9 +119,7 @@ describeWithPostgres('platform:database:create on a real PostgreSQL', () => {
     const first = h.secretValues('payments', `${name}-database`)!;
     await h.createAction.handler(ctx as any);
 
-    expect(h.secretValues('payments', `${name}-database`)).toEqual(
-      first,
-    );
+    expect(h.secretValues('payments', `${name}-database`)).toEqual(first);
     expect(await h.cluster.journal.listByTask(ctx.task.id)).toHaveLength(3);
     const service = await testServer().connectAs(name, first.PGPASSWORD, name);
     await service.end();
@@ -141,26 +139,45 @@ describeWithPostgres('platform:database:create on a real PostgreSQL', () => {
     expect(
       h.cluster.server.get('secrets', 'payments', `${name}-database`),
     ).toBeUndefined();
-    expect(h.cluster.server.get('namespaces', undefined, 'payments')).toBeDefined();
+    expect(
+      h.cluster.server.get('namespaces', undefined, 'payments'),
+    ).toBeDefined();
     expect(
       (await su.query("SELECT 1 FROM pg_roles WHERE rolname = 'bystander'"))
         .rowCount,
     ).toBe(1);
     await expect(ended).resolves.toBeDefined();
-    expect((await h.cluster.journal.listByTask(ctx.task.id)).map(e => e.state)).toEqual(
-      ['rolled_back', 'rolled_back', 'rolled_back'],
-    );
+    expect(
+      (await h.cluster.journal.listByTask(ctx.task.id)).map(e => e.state),
+    ).toEqual(['rolled_back', 'rolled_back', 'rolled_back']);
     await service.end().catch(() => {});
     await su.query('DROP ROLE bystander');
   });
 
-  it('keeps a database and role recreated under the same names by someone else, and says so', async () => {
+  it("keeps a database and role recreated under the same names by someone else, even stamped with the run's markers, and says so", async () => {
     const name = uniqueName();
     const ctx = await create(name);
+    // The run's comments, nonce included, as anyone who can read the
+    // catalogs could copy them onto objects of their own.
+    const {
+      rows: [markers],
+    } = await su.query(
+      `SELECT shobj_description((SELECT oid FROM pg_roles WHERE rolname = $1), 'pg_authid') AS role,
+              shobj_description((SELECT oid FROM pg_database WHERE datname = $1), 'pg_database') AS database`,
+      [name],
+    );
+    expect(markers.role).toBeTruthy();
+    expect(markers.database).toBeTruthy();
     await su.query(`DROP DATABASE "${name}" WITH (FORCE)`);
     await su.query(`DROP ROLE "${name}"`);
     await su.query(`CREATE ROLE "${name}"`);
     await su.query(`CREATE DATABASE "${name}"`);
+    await su.query(
+      `COMMENT ON ROLE "${name}" IS ${escapeLiteral(markers.role)}`,
+    );
+    await su.query(
+      `COMMENT ON DATABASE "${name}" IS ${escapeLiteral(markers.database)}`,
+    );
 
     await h.rollback(ctx.task.id);
 
@@ -274,16 +291,18 @@ describeWithPostgres('platform:database:create on a real PostgreSQL', () => {
     const recordIntent = h.cluster.journal.recordIntent.bind(h.cluster.journal);
     // The moment the database's intent is recorded, the role exists and the
     // database does not: every admin session is cut off, as by a failover.
-    jest.spyOn(h.cluster.journal, 'recordIntent').mockImplementation(async intent => {
-      const entry = await recordIntent(intent);
-      if (intent.kind === 'postgres:database') {
-        await su.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'platform_admin'",
-        );
-        await su.query(`ALTER ROLE platform_admin NOLOGIN`);
-      }
-      return entry;
-    });
+    jest
+      .spyOn(h.cluster.journal, 'recordIntent')
+      .mockImplementation(async intent => {
+        const entry = await recordIntent(intent);
+        if (intent.kind === 'postgres:database') {
+          await su.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'platform_admin'",
+          );
+          await su.query(`ALTER ROLE platform_admin NOLOGIN`);
+        }
+        return entry;
+      });
 
     await expect(h.createAction.handler(ctx as any)).rejects.toThrow(
       `Could not create database ${name} on server main`,
@@ -338,7 +357,7 @@ describeWithPostgres('platform:database:create on a real PostgreSQL', () => {
     }
   }
 
-  it('looks before it acts when the connection is lost after CREATE DATABASE ran: the database is the run\'s, and rollback drops it', async () => {
+  it("looks before it acts when the connection is lost after CREATE DATABASE ran: the database is the run's, and rollback drops it", async () => {
     const { name, ctx, outcome } = await createLosingConnection(true);
 
     expect(outcome).toBeUndefined();
@@ -398,9 +417,7 @@ describeWithPostgres('platform:database:create on a real PostgreSQL', () => {
       `Could not drop role ${name} on server main: it still owns objects or holds privileges elsewhere`,
     );
     expect(role.reason).toContain(`owner of table ${name}_audit`);
-    expect(h.rollbackLog.join('\n')).toContain(
-      `owner of table ${name}_audit`,
-    );
+    expect(h.rollbackLog.join('\n')).toContain(`owner of table ${name}_audit`);
     await su.query(`DROP TABLE "${name}_audit"`);
     await su.query(`DROP ROLE "${name}"`);
   });
