@@ -397,7 +397,12 @@ describe('the platform over MCP', () => {
     );
 
     type Page = {
-      runs: Array<{ taskId: string; serviceName?: string; createdBy?: string }>;
+      runs: Array<{
+        taskId: string;
+        serviceName?: string;
+        createdBy?: string;
+        createdAt: string;
+      }>;
       totalItems: number;
     };
     const listAs = async (user: string, whose = 'all') => {
@@ -412,7 +417,11 @@ describe('the platform over MCP', () => {
     };
 
     const ada = await listAs('ada');
-    expect(ada.runs[0]).toMatchObject({
+    // Newest first; runs started within the same second (the scaffolder
+    // keeps seconds) come in task id order, so ada's run is looked up.
+    const startTimes = ada.runs.map(run => Date.parse(run.createdAt));
+    expect(startTimes).toEqual([...startTimes].sort((a, b) => b - a));
+    expect(ada.runs.find(run => run.taskId === adas)).toMatchObject({
       taskId: adas,
       serviceName: 'mcp-runs-payments',
       createdBy: 'user:default/ada',
