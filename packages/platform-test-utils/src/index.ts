@@ -19,4 +19,5 @@ export * from './scaffolderDryRun';
 export * from './testRollbackEngine';
 export * from './teamNamespacePermissions';
 export * from './testDatabaseServer';
+export * from './testDatabases';
 export * from './capturingLogger';

@@ -3,7 +3,7 @@ import {
   DatabaseRollbackJournal,
   MIGRATIONS_TABLE,
 } from './DatabaseRollbackJournal';
-import { testDatabases } from './__testUtils__/databases';
+import { testDatabases } from '@internal/platform-test-utils';
 import { queryRuns } from './runsQuery';
 
 // initdb and a server start take a while on a busy machine.

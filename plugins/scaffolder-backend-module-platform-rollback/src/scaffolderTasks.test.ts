@@ -1,16 +1,16 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
+import {
+  createSqliteDatabase,
+  testDatabases,
+} from '@internal/platform-test-utils';
 import { DatabaseRollbackJournal } from './DatabaseRollbackJournal';
 import {
   ScaffolderDatabaseTaskReader,
   ScaffolderTaskEventLog,
 } from './scaffolderTasks';
-import {
-  initScaffolderDatabase,
-  testDatabases,
-} from './__testUtils__/databases';
+import { initScaffolderDatabase } from './__testUtils__/databases';
 
 // initdb and a server start take a while on a busy machine.
 jest.setTimeout(120_000);

@@ -11,11 +11,12 @@ import express from 'express';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { DatabaseRollbackJournal } from '../DatabaseRollbackJournal';
-import { createSqliteDatabase } from '@internal/platform-test-utils';
 import {
   authAs,
+  createSqliteDatabase,
   groupEntities,
   TEAMS,
+  testDatabases,
   testPlatformPermissions,
 } from '@internal/platform-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -25,10 +26,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { createRunsRouter } from './runsRouter';
 import { PlatformRuns } from './PlatformRuns';
-import {
-  initScaffolderDatabase,
-  testDatabases,
-} from '../__testUtils__/databases';
+import { initScaffolderDatabase } from '../__testUtils__/databases';
 
 // initdb and a server start take a while on a busy machine.
 jest.setTimeout(120_000);
