@@ -7,6 +7,8 @@ import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
+import { CatalogDependencyReader } from './dependencies/CatalogDependencyReader';
+import { createDependenciesRouter } from './dependencies/dependenciesRouter';
 import { registerGetPlatformServiceAction } from './actions/getPlatformServiceAction';
 import { registerListPlatformServicesAction } from './actions/listPlatformServicesAction';
 import { registerValidatePlatformEntityAction } from './actions/validatePlatformEntityAction';
@@ -17,7 +19,9 @@ import { PlatformEntityProcessor } from './processor/PlatformEntityProcessor';
  * Adds the platform's lifecycle, typed dependency and ownership rules to the
  * catalog, and the platform's catalog operations to the actions registry
  * (`catalog:list-platform-services`, `catalog:get-platform-service`,
- * `catalog:validate-platform-entity`), for the CLI and AI assistants.
+ * `catalog:validate-platform-entity`), for the CLI and AI assistants, and
+ * each entity's dependency summary for the Dependencies card
+ * (`/api/catalog/platform/dependencies`).
  *
  * @public
  */
@@ -28,12 +32,27 @@ export const catalogModulePlatform = createBackendModule({
     registerInit({
       deps: {
         config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
         processing: catalogProcessingExtensionPoint,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
       },
-      async init({ processing, config, catalog, actionsRegistry }) {
+      async init({
+        processing,
+        config,
+        database,
+        httpRouter,
+        httpAuth,
+        catalog,
+        actionsRegistry,
+      }) {
         processing.addProcessor(PlatformEntityProcessor.fromConfig(config));
+        const dependencies = new CatalogDependencyReader({ catalog, database });
+        httpRouter.use(
+          createDependenciesRouter({ reader: dependencies, httpAuth }),
+        );
 
         // Every read is made with the caller's credentials, so that the
         // catalog's permissions decide what the caller sees.
@@ -41,7 +60,7 @@ export const catalogModulePlatform = createBackendModule({
         registerListPlatformServicesAction({ actionsRegistry, catalog });
         registerGetPlatformServiceAction({
           actionsRegistry,
-          catalog,
+          dependencies,
           lifecycles,
         });
         registerValidatePlatformEntityAction({ actionsRegistry, lifecycles });

@@ -39,8 +39,15 @@ export interface DependencyGraph {
   dependentsOf(ref: string): DependencyEdge[];
 }
 
-/** Lifecycles a production service must not rely on critically. */
-const UNSTABLE_LIFECYCLES: readonly string[] = ['experimental', 'deprecated'];
+/**
+ * Lifecycles a production service must not rely on critically.
+ *
+ * @public
+ */
+export const UNSTABLE_LIFECYCLES: readonly string[] = [
+  'experimental',
+  'deprecated',
+];
 
 /**
  * A risky edge next to an entity: a production entity relying critically on

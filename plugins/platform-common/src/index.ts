@@ -17,5 +17,6 @@ export * from './catalogFile';
 export * from './serviceWarnings';
 export * from './dependencyGraph';
 export * from './loadDependencyEntities';
+export * from './dependencySummary';
 export * from './runs';
 export * from './permissions';

@@ -1,66 +1,11 @@
-import path from 'node:path';
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { actionsRegistryServiceFactory } from '@backstage/backend-defaults/alpha';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import catalogBackend from '@backstage/plugin-catalog-backend';
-import {
-  catalogConditions,
-  createCatalogConditionalDecision,
-} from '@backstage/plugin-catalog-backend/alpha';
-import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
-import {
-  AuthorizeResult,
-  isResourcePermission,
-} from '@backstage/plugin-permission-common';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  authAs,
-  realPermissionFeatures,
-  waitFor,
-} from '@internal/platform-test-utils';
+import { authAs } from '@internal/platform-test-utils';
 import request from 'supertest';
-import catalogModulePlatform from '..';
+import { startTwoTeamsCatalog } from '../__testUtils__/twoTeamsCatalog';
 
 jest.setTimeout(60_000);
 
-/**
- * A catalog where each team reads only what it owns and platform admins read
- * everything: what the actions return is what the catalog lets the caller
- * see.
- */
-const teamReadsPolicy = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'test-team-reads',
-  register({ registerInit }) {
-    registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(query, user) {
-            const claims = user?.info.ownershipEntityRefs ?? [];
-            if (
-              user &&
-              !claims.includes('group:default/platform-admins') &&
-              isResourcePermission(
-                query.permission,
-                RESOURCE_TYPE_CATALOG_ENTITY,
-              )
-            ) {
-              return createCatalogConditionalDecision(
-                query.permission,
-                catalogConditions.isEntityOwner({ claims }),
-              );
-            }
-            return { result: AuthorizeResult.ALLOW };
-          },
-        });
-      },
-    });
-  },
-});
-
 describe('the platform catalog actions', () => {
-  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let server: Awaited<ReturnType<typeof startTwoTeamsCatalog>>;
 
   /** Calls a catalog action through the actions registry as `user`. */
   function invoke(user: string, action: string, input: object) {
@@ -79,49 +24,7 @@ describe('the platform catalog actions', () => {
   }
 
   beforeAll(async () => {
-    const backend = await startTestBackend({
-      features: [
-        catalogBackend,
-        catalogModulePlatform,
-        ...realPermissionFeatures,
-        teamReadsPolicy,
-        actionsRegistryServiceFactory,
-        mockServices.rootConfig.factory({
-          data: {
-            permission: { enabled: true },
-            catalog: {
-              rules: [{ allow: ['Component', 'Resource', 'Location'] }],
-              locations: [
-                {
-                  type: 'file',
-                  target: path.join(
-                    __dirname,
-                    '../__fixtures__/two-teams.yaml',
-                  ),
-                },
-              ],
-            },
-          },
-        }),
-      ],
-    });
-    server = backend.server;
-
-    // The dependents appear once every entity is processed and stitched.
-    await waitFor(
-      'the catalog to relate web-shop to checkout',
-      async () => {
-        const checkout = await request(server)
-          .get('/api/catalog/entities/by-name/component/default/checkout')
-          .set('Authorization', authAs('linus'));
-        return (
-          checkout.body.relations?.some(
-            (r: { type: string }) => r.type === 'dependencyOf',
-          ) || undefined
-        );
-      },
-      45_000,
-    );
+    server = await startTwoTeamsCatalog();
   });
 
   describe('catalog:list-platform-services', () => {
@@ -231,10 +134,12 @@ describe('the platform catalog actions', () => {
             owner: 'group:default/team-checkout',
           },
         ],
+        dependentsTotal: 1,
         blastRadius: [
           'component:default/checkout',
           'component:default/web-shop',
         ],
+        blastRadiusTotal: 2,
         warnings: [],
       });
     });
@@ -247,7 +152,9 @@ describe('the platform catalog actions', () => {
       expect(service.ref).toBe('component:default/payments');
       expect(service.dependencies).toHaveLength(1);
       expect(service.dependents).toEqual([]);
+      expect(service.dependentsTotal).toBe(0);
       expect(service.blastRadius).toEqual([]);
+      expect(service.blastRadiusTotal).toBe(0);
     });
 
     it("refuses another team's service as if it did not exist", async () => {

@@ -6,19 +6,15 @@ import {
   parseLocationRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
+import { InputError } from '@backstage/errors';
 import {
   checkEntity,
-  createDependencyGraph,
   DependencyRow,
-  describeDependencies,
-  describeDependencyWarning,
   findServiceWarnings,
-  loadDependencyEntities,
   readOwnerAndLifecycle,
   readOwnership,
 } from '@internal/plugin-platform-common';
+import { CatalogDependencyReader } from '../dependencies/CatalogDependencyReader';
 
 /** Where TechDocs finds an entity's documentation source. */
 const ANNOTATION_TECHDOCS_REF = 'backstage.io/techdocs-ref';
@@ -69,14 +65,14 @@ function toEdge(row: DependencyRow) {
  */
 export function registerGetPlatformServiceAction(options: {
   actionsRegistry: ActionsRegistryService;
-  catalog: CatalogService;
+  dependencies: CatalogDependencyReader;
   lifecycles: ReadonlySet<string>;
 }): void {
-  const { actionsRegistry, catalog, lifecycles } = options;
+  const { actionsRegistry, dependencies, lifecycles } = options;
   actionsRegistry.register({
     name: 'get-platform-service',
     title: 'Get a platform service',
-    description: `Describes one service of the software catalog: owner team, lifecycle stage, on-call rotation URL, repository, documentation (URL, TechDocs and links), typed dependencies (runtime, build or data; critical or not), dependents, blast radius (the services that fail when this one fails, through chains of critical dependencies, nearest first) and policy warnings (broken platform rules, production without on-call, critical dependencies on experimental or deprecated services, dependencies missing from the catalog). Everything comes from the catalog with the caller's permissions: dependents and blast radius count only services the caller may read, and a dependency the caller may not read shows as missing from the catalog. Find names with catalog:list-platform-services.`,
+    description: `Describes one service of the software catalog: owner team, lifecycle stage, on-call rotation URL, repository, documentation (URL, TechDocs and links), typed dependencies (runtime, build or data; critical or not), dependents (the first ones by name, with their total), blast radius (the services that fail when this one fails, through chains of critical dependencies, nearest first, with their total) and policy warnings (broken platform rules, production without on-call, critical dependencies on experimental or deprecated services, dependencies missing from the catalog). Everything comes from the catalog with the caller's permissions: dependents and blast radius count only services the caller may read, and a dependency the caller may not read shows as missing from the catalog. Find names with catalog:list-platform-services.`,
     attributes: { destructive: false, readOnly: true, idempotent: true },
     schema: {
       input: z =>
@@ -126,38 +122,35 @@ export function registerGetPlatformServiceAction(options: {
             ),
           }),
           dependencies: z.array(edge).describe('What this service depends on'),
-          dependents: z.array(edge).describe('What depends on this service'),
+          dependents: z
+            .array(edge)
+            .describe(
+              'What depends on this service: the first ones by name, when there are more than dependentsTotal says',
+            ),
+          dependentsTotal: z
+            .number()
+            .describe('How many services depend on it'),
           blastRadius: z
             .array(z.string())
-            .describe('Refs of the services that fail with it, nearest first'),
+            .describe(
+              'Refs of the services that fail with it, nearest first; the nearest ones when there are more than blastRadiusTotal says',
+            ),
+          blastRadiusTotal: z
+            .number()
+            .describe('How many services fail with it'),
           warnings: z.array(z.string()).describe('Policy warnings, one each'),
         });
       },
     },
     async action({ input, credentials }) {
       const ref = toServiceRef(input.name);
-      const entity = await catalog.getEntityByRef(ref, { credentials });
-      if (!entity) {
-        throw new NotFoundError(
-          `The catalog has no ${ref}, or you may not read it`,
-        );
-      }
-      const graph = createDependencyGraph(
-        await loadDependencyEntities({
-          catalog: {
-            getEntitiesByRefs: request =>
-              catalog.getEntitiesByRefs(request, { credentials }),
-          },
-          entity,
-        }),
-      );
-      const entityRef = stringifyEntityRef(entity);
-      const view = describeDependencies({ graph, entityRef });
+      const entity = await dependencies.readEntity(ref, credentials);
+      const summary = await dependencies.summarize(entity, credentials);
       const specType = entity.spec?.type;
       const ownership = readOwnership(entity);
       return {
         output: {
-          ref: entityRef,
+          ref: summary.entityRef,
           title: entity.metadata.title ?? entity.metadata.name,
           description: entity.metadata.description,
           type: typeof specType === 'string' ? specType : undefined,
@@ -171,13 +164,15 @@ export function registerGetPlatformServiceAction(options: {
               ({ url, title, type }) => ({ url, title, type }),
             ),
           },
-          dependencies: view.dependencies.map(toEdge),
-          dependents: view.dependents.map(toEdge),
-          blastRadius: view.blastRadius.refs,
+          dependencies: summary.dependencies.map(toEdge),
+          dependents: summary.dependents.rows.map(toEdge),
+          dependentsTotal: summary.dependents.totalItems,
+          blastRadius: summary.blastRadius.items.map(item => item.ref),
+          blastRadiusTotal: summary.blastRadius.total,
           warnings: [
             ...checkEntity(entity, { lifecycles }).map(p => p.message),
             ...findServiceWarnings(entity),
-            ...view.warnings.map(w => describeDependencyWarning(w, graph)),
+            ...summary.warnings.map(warning => warning.message),
           ],
         },
       };

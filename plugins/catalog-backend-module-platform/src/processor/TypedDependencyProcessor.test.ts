@@ -14,10 +14,9 @@ function component(spec: Record<string, unknown>): Entity {
   };
 }
 
-function pair(
-  target: { kind: string; namespace: string; name: string },
-  source = checkout,
-) {
+type Ref = { kind: string; namespace: string; name: string };
+
+function pair(target: Ref, source: Ref = checkout) {
   return [
     processingResult.relation({ source, type: 'dependsOn', target }),
     processingResult.relation({
@@ -28,8 +27,19 @@ function pair(
   ];
 }
 
+function criticalPair(target: Ref) {
+  return [
+    ...pair(target),
+    processingResult.relation({
+      source: checkout,
+      type: 'criticallyDependsOn',
+      target,
+    }),
+  ];
+}
+
 describe('TypedDependencyProcessor', () => {
-  it('emits dependsOn and dependencyOf for every typed dependency and normalises the list', async () => {
+  it('emits dependsOn and dependencyOf for every typed dependency, criticallyDependsOn for the critical ones, and normalises the list', async () => {
     const { output, emitted } = await postProcess(
       new TypedDependencyProcessor(),
       component({
@@ -42,7 +52,11 @@ describe('TypedDependencyProcessor', () => {
     );
 
     expect(emitted).toEqual([
-      ...pair({ kind: 'component', namespace: 'default', name: 'payments' }),
+      ...criticalPair({
+        kind: 'component',
+        namespace: 'default',
+        name: 'payments',
+      }),
       ...pair({ kind: 'resource', namespace: 'default', name: 'orders-db' }),
       ...pair({ kind: 'component', namespace: 'default', name: 'web-assets' }),
     ]);
@@ -118,7 +132,11 @@ describe('TypedDependencyProcessor', () => {
 
     expect(emitted).toEqual([
       processingResult.inputError(testLocation, message),
-      ...pair({ kind: 'resource', namespace: 'default', name: 'orders-db' }),
+      ...criticalPair({
+        kind: 'resource',
+        namespace: 'default',
+        name: 'orders-db',
+      }),
     ]);
   });
 });

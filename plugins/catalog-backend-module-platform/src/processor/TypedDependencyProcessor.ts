@@ -12,13 +12,16 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   parseTypedDependencies,
+  RELATION_CRITICALLY_DEPENDS_ON,
   supportsTypedDependencies,
 } from '@internal/plugin-platform-common';
 import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 /**
  * Validates `spec.dependencies` of Components and Resources, emits the stock
- * `dependsOn` / `dependencyOf` relation pair for each typed dependency, and
+ * `dependsOn` / `dependencyOf` relation pair for each typed dependency (and a
+ * `criticallyDependsOn` relation for each critical one, which the blast
+ * radius is walked along), and
  * rewrites `spec.dependencies` into its normal form: full target refs,
  * `critical` always set, and every plain `spec.dependsOn` entry added as a
  * non-critical runtime dependency, so that readers find every dependency with
@@ -48,7 +51,7 @@ export class TypedDependencyProcessor extends SynchronousEntityProcessor {
     }
 
     const self = getCompoundEntityRef(entity);
-    for (const { target } of dependencies) {
+    for (const { target, critical } of dependencies) {
       // Targets that came from spec.dependsOn get the same pair from the stock
       // processor too; the catalog stores each relation of an entity once.
       const targetRef = parseEntityRef(target);
@@ -66,6 +69,15 @@ export class TypedDependencyProcessor extends SynchronousEntityProcessor {
           target: self,
         }),
       );
+      if (critical) {
+        emit(
+          processingResult.relation({
+            source: self,
+            type: RELATION_CRITICALLY_DEPENDS_ON,
+            target: targetRef,
+          }),
+        );
+      }
     }
     return { ...entity, spec: { ...entity.spec, dependencies } };
   }

@@ -6,6 +6,7 @@ import {
   catalogApiMock,
   createTestEntityPage,
 } from '@backstage/plugin-catalog-react/testUtils';
+import { PlatformApi, platformApiRef } from '../api/PlatformApi';
 
 /**
  * Renders one of our entity card extensions on a test entity page, with the
@@ -14,14 +15,18 @@ import {
 export function renderEntityCard(options: {
   card: ExtensionDefinition;
   entity: Entity;
-  catalogApi: ReturnType<typeof catalogApiMock>;
+  catalogApi?: ReturnType<typeof catalogApiMock>;
+  platformApi?: Partial<PlatformApi>;
 }) {
   return renderTestApp({
     extensions: [
       createTestEntityPage({ entity: options.entity }),
       options.card,
     ],
-    apis: [options.catalogApi],
+    apis: [
+      options.catalogApi ?? catalogApiMock(),
+      [platformApiRef, options.platformApi ?? {}],
+    ],
     mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
   });
 }

@@ -1,5 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  DependencySummary,
+  DependentsPage,
   PlatformRun,
   PlatformRunOwnerFilter,
   PlatformRunPage,
@@ -49,7 +51,8 @@ export interface ServiceNameCheckRequest {
 }
 
 /**
- * Reads what the platform's scaffolder actions recorded.
+ * Reads what the platform's scaffolder actions recorded, and what its
+ * catalog module computes of the catalog.
  *
  * @public
  */
@@ -76,6 +79,13 @@ export interface PlatformApi {
    * GitHub and on the cluster. Only reads.
    */
   checkServiceName(request: ServiceNameCheckRequest): Promise<ServiceNameCheck>;
+  /**
+   * An entity's dependencies, first page of dependents, risky edges and
+   * blast radius, computed by the catalog as the user may read it.
+   */
+  getDependencies(entityRef: string): Promise<DependencySummary>;
+  /** The page of an entity's dependents that `cursor` (a `nextCursor`) asks for. */
+  getDependents(entityRef: string, cursor: string): Promise<DependentsPage>;
 }
 
 /** @public */

@@ -190,4 +190,43 @@ describe('PlatformClient', () => {
       expect(error.cause.message).toBe('cluster must be given once');
     });
   });
+
+  it("reads an entity's dependency summary and further pages of its dependents from the catalog backend", async () => {
+    const summary = {
+      entityRef: 'component:default/payments',
+      dependencies: [],
+      dependents: { rows: [], totalItems: 60, nextCursor: 'page-2' },
+      warnings: [],
+      blastRadius: { total: 0, items: [] },
+    };
+    const page = { rows: [], totalItems: 60 };
+    const queries: string[] = [];
+    server.use(
+      http.get(
+        'http://backstage.test/api/catalog/platform/dependencies',
+        info => {
+          queries.push(new URL(info.request.url).search);
+          return HttpResponse.json(summary);
+        },
+      ),
+      http.get(
+        'http://backstage.test/api/catalog/platform/dependents',
+        info => {
+          queries.push(new URL(info.request.url).search);
+          return HttpResponse.json(page);
+        },
+      ),
+    );
+
+    await expect(
+      client.getDependencies('component:default/payments'),
+    ).resolves.toEqual(summary);
+    await expect(
+      client.getDependents('component:default/payments', 'page-2'),
+    ).resolves.toEqual(page);
+    expect(queries).toEqual([
+      '?entityRef=component%3Adefault%2Fpayments',
+      '?entityRef=component%3Adefault%2Fpayments&cursor=page-2',
+    ]);
+  });
 });

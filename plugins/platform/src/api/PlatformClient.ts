@@ -1,6 +1,11 @@
 import { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { PlatformRun, PlatformRunPage } from '@internal/plugin-platform-common';
+import {
+  DependencySummary,
+  DependentsPage,
+  PlatformRun,
+  PlatformRunPage,
+} from '@internal/plugin-platform-common';
 import {
   PlatformApi,
   ServiceNameCheck,
@@ -8,8 +13,9 @@ import {
 } from './PlatformApi';
 
 /**
- * Talks to the platform routes that the scaffolder backend module mounts
- * under the scaffolder plugin (`/api/scaffolder/platform/...`).
+ * Talks to the platform routes that the backend modules mount under the
+ * scaffolder plugin (`/api/scaffolder/platform/...`) and the catalog plugin
+ * (`/api/catalog/platform/...`).
  *
  * @public
  */
@@ -25,11 +31,10 @@ export class PlatformClient implements PlatformApi {
   async listRuns(
     query: Parameters<PlatformApi['listRuns']>[0] = {},
   ): Promise<PlatformRunPage> {
-    const response = await this.#get(`/platform/runs${queryString(query)}`);
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return await response.json();
+    return await this.#getJson(
+      'scaffolder',
+      `/platform/runs${queryString(query)}`,
+    );
   }
 
   async getRun(taskId: string): Promise<PlatformRun | undefined> {
@@ -51,19 +56,41 @@ export class PlatformClient implements PlatformApi {
     request: ServiceNameCheckRequest,
   ): Promise<ServiceNameCheck> {
     const { name, ...options } = request;
-    const response = await this.#get(
+    return await this.#getJson(
+      'scaffolder',
       `/platform/service-names/${encodeURIComponent(name)}${queryString(
         options,
       )}`,
     );
+  }
+
+  async getDependencies(entityRef: string): Promise<DependencySummary> {
+    return await this.#getJson(
+      'catalog',
+      `/platform/dependencies${queryString({ entityRef })}`,
+    );
+  }
+
+  async getDependents(
+    entityRef: string,
+    cursor: string,
+  ): Promise<DependentsPage> {
+    return await this.#getJson(
+      'catalog',
+      `/platform/dependents${queryString({ entityRef, cursor })}`,
+    );
+  }
+
+  async #getJson<T>(pluginId: string, path: string): Promise<T> {
+    const response = await this.#get(path, pluginId);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
     return await response.json();
   }
 
-  async #get(path: string): Promise<Response> {
-    const baseUrl = await this.#discoveryApi.getBaseUrl('scaffolder');
+  async #get(path: string, pluginId = 'scaffolder'): Promise<Response> {
+    const baseUrl = await this.#discoveryApi.getBaseUrl(pluginId);
     return await this.#fetchApi.fetch(`${baseUrl}${path}`);
   }
 }

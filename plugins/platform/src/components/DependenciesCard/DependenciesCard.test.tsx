@@ -1,8 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { dependenciesCard } from '../../plugin';
 import { shopEntities, testEntity } from '../../__testUtils__/entities';
+import { dependencySummaries } from '../../__testUtils__/dependencySummaries';
 import { renderEntityCard } from '../../__testUtils__/renderEntityCard';
 import {
   findDependencyGraphPicture,
@@ -11,11 +12,12 @@ import {
 
 mockSvgMeasurement();
 
-function renderCard(options: {
-  entity: Entity;
-  catalogApi: ReturnType<typeof catalogApiMock>;
-}) {
-  return renderEntityCard({ card: dependenciesCard, ...options });
+function renderCard(options: { entity: Entity; entities: Entity[] }) {
+  return renderEntityCard({
+    card: dependenciesCard,
+    entity: options.entity,
+    platformApi: dependencySummaries(options.entities),
+  });
 }
 
 function shopEntity(name: string): Entity {
@@ -26,7 +28,7 @@ describe('DependenciesCard', () => {
   it('shows dependencies and dependents with type, criticality, lifecycle and owner', async () => {
     renderCard({
       entity: shopEntity('payments'),
-      catalogApi: catalogApiMock({ entities: shopEntities() }),
+      entities: shopEntities(),
     });
 
     const dependencies = await screen.findByRole('table', {
@@ -59,7 +61,7 @@ describe('DependenciesCard', () => {
   it('draws the service between its dependents and its dependencies, critical edges marked', async () => {
     renderCard({
       entity: shopEntity('payments'),
-      catalogApi: catalogApiMock({ entities: shopEntities() }),
+      entities: shopEntities(),
     });
 
     const graph = await findDependencyGraphPicture(
@@ -97,7 +99,7 @@ describe('DependenciesCard', () => {
     });
     renderCard({
       entity,
-      catalogApi: catalogApiMock({ entities: [entity, ...dependencies] }),
+      entities: [entity, ...dependencies],
     });
 
     const graph = await findDependencyGraphPicture(/^Dependency graph of Hub/);
@@ -112,7 +114,7 @@ describe('DependenciesCard', () => {
   it('counts transitive critical dependents in the blast radius', async () => {
     renderCard({
       entity: shopEntity('orders-db'),
-      catalogApi: catalogApiMock({ entities: shopEntities() }),
+      entities: shopEntities(),
     });
     expect(await screen.findByTestId('blast-radius')).toHaveTextContent(
       'Blast radius: 2 services',
@@ -125,7 +127,7 @@ describe('DependenciesCard', () => {
   it('warns that a production service depends critically on an experimental one', async () => {
     renderCard({
       entity: shopEntity('checkout'),
-      catalogApi: catalogApiMock({ entities: shopEntities() }),
+      entities: shopEntities(),
     });
     expect(await screen.findByTestId('dependency-warning')).toHaveTextContent(
       'Checkout is in production and depends critically on Recommendations, which is experimental.',
@@ -139,7 +141,7 @@ describe('DependenciesCard', () => {
       lifecycle: 'production',
       dependsOn: ['component:default/ghost'],
     });
-    renderCard({ entity, catalogApi: catalogApiMock({ entities: [entity] }) });
+    renderCard({ entity, entities: [entity] });
     const graph = await findDependencyGraphPicture(
       /^Dependency graph of Orphaned/,
     );
@@ -154,7 +156,7 @@ describe('DependenciesCard', () => {
 
   it('says so when the entity has no dependencies and no dependents', async () => {
     const entity = testEntity({ name: 'alone', title: 'Alone' });
-    renderCard({ entity, catalogApi: catalogApiMock({ entities: [entity] }) });
+    renderCard({ entity, entities: [entity] });
     expect(
       await screen.findByText(
         'Alone declares no dependencies, and nothing in the catalog depends on it.',
@@ -163,17 +165,82 @@ describe('DependenciesCard', () => {
   });
 
   it('says what failed when the catalog cannot be reached', async () => {
-    const catalogApi = catalogApiMock.mock({
-      getEntitiesByRefs: jest
-        .fn()
-        .mockRejectedValue(new Error('catalog unavailable (503)')),
+    renderEntityCard({
+      card: dependenciesCard,
+      entity: shopEntity('payments'),
+      platformApi: {
+        getDependencies: jest
+          .fn()
+          .mockRejectedValue(new Error('catalog unavailable (503)')),
+      },
     });
-    renderCard({ entity: shopEntity('payments'), catalogApi });
     expect(
       await screen.findByText(
         /Could not load the dependencies from the catalog/,
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('catalog unavailable (503)')).toBeInTheDocument();
+  });
+
+  it("shows a hub's first page of dependents, counts them all, and loads the next page on request", async () => {
+    const hub = testEntity({ name: 'hub', title: 'Hub' });
+    const dependents = Array.from({ length: 60 }, (_, i) =>
+      testEntity({
+        name: `svc-${String(i).padStart(2, '0')}`,
+        title: `Service ${String(i).padStart(2, '0')}`,
+        dependencies: [
+          { target: 'component:default/hub', type: 'runtime', critical: true },
+        ],
+      }),
+    );
+    renderCard({
+      entity: hub,
+      entities: [hub, ...dependents],
+    });
+
+    const table = await screen.findByRole('table', { name: 'Dependents' });
+    expect(within(table).getAllByRole('row')).toHaveLength(51);
+    expect(screen.getByText('Depended on by 60 entities')).toBeInTheDocument();
+    expect(
+      await findDependencyGraphPicture(
+        /^Dependency graph of Hub: 60 dependents, 0 dependencies$/,
+      ),
+    ).toHaveTextContent('+54 more');
+    expect(screen.getByTestId('blast-radius')).toHaveTextContent(
+      'Blast radius: 60 services',
+    );
+
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Show more dependents' }),
+    );
+    await waitFor(() =>
+      expect(within(table).getAllByRole('row')).toHaveLength(61),
+    );
+    expect(within(table).getByText('Service 59')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Show more dependents' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('names the nearest hundred of a large blast radius and counts the rest', async () => {
+    const hub = testEntity({ name: 'hub', title: 'Hub' });
+    const dependents = Array.from({ length: 130 }, (_, i) =>
+      testEntity({
+        name: `svc-${i}`,
+        title: `Service ${i}`,
+        dependencies: [
+          { target: 'component:default/hub', type: 'runtime', critical: true },
+        ],
+      }),
+    );
+    renderCard({
+      entity: hub,
+      entities: [hub, ...dependents],
+    });
+
+    const radius = await screen.findByTestId('blast-radius');
+    expect(radius).toHaveTextContent('Blast radius: 130 services');
+    expect(radius).toHaveTextContent('Service 99, and 30 more.');
+    expect(radius).not.toHaveTextContent('Service 100');
   });
 });

@@ -1,17 +1,19 @@
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
+import useAsyncFn from 'react-use/esm/useAsyncFn';
 import {
-  createDependencyGraph,
-  describeDependencies,
-  describeDependencyWarning,
-  loadDependencyEntities,
+  DependencySummary,
+  DependentsPage,
 } from '@internal/plugin-platform-common';
+import { platformApiRef } from '../../api/PlatformApi';
 import {
   EmptyMessage,
   FailureMessage,
@@ -28,24 +30,22 @@ export interface DependenciesCardProps {
 
 /**
  * The entity's typed dependencies and dependents with their lifecycle and
- * owner, the risky edges, and how many services fail with it.
+ * owner, the risky edges, and how many services fail with it. The catalog
+ * backend computes all of it, so the card makes one request however many
+ * services depend on the entity; further dependents come a page at a time.
  *
  * @public
  */
 export function DependenciesCard(props: DependenciesCardProps) {
   const { entity } = useEntity();
-  const catalogApi = useApi(catalogApiRef);
+  const platformApi = useApi(platformApiRef);
   const entityRef = stringifyEntityRef(entity);
   const entityTitle = entity.metadata.title ?? entity.metadata.name;
 
-  const { value, loading, error } = useAsync(async () => {
-    const entities = await loadDependencyEntities({
-      catalog: catalogApi,
-      entity,
-    });
-    const graph = createDependencyGraph(entities);
-    return { graph, view: describeDependencies({ graph, entityRef }) };
-  }, [catalogApi, entity, entityRef]);
+  const { value, loading, error } = useAsync(
+    () => platformApi.getDependencies(entityRef),
+    [platformApi, entityRef],
+  );
 
   let content;
   if (loading) {
@@ -59,7 +59,7 @@ export function DependenciesCard(props: DependenciesCardProps) {
     );
   } else if (
     !value ||
-    (value.view.dependencies.length === 0 && value.view.dependents.length === 0)
+    (value.dependencies.length === 0 && value.dependents.totalItems === 0)
   ) {
     content = (
       <EmptyMessage
@@ -67,56 +67,13 @@ export function DependenciesCard(props: DependenciesCardProps) {
       />
     );
   } else {
-    const { graph, view } = value;
-    const radius = view.blastRadius.refs;
     content = (
-      <>
-        {view.warnings.map(warning => {
-          const text = describeDependencyWarning(warning, graph);
-          return (
-            <Alert
-              key={text}
-              severity="warning"
-              data-testid="dependency-warning"
-            >
-              {text}
-            </Alert>
-          );
-        })}
-        <Box my={2} data-testid="blast-radius">
-          <Typography variant="subtitle1">
-            {`Blast radius: ${radius.length} ${
-              radius.length === 1 ? 'service' : 'services'
-            }`}
-          </Typography>
-          <Typography variant="body2" color="textSecondary">
-            {radius.length === 0
-              ? `No service depends critically on ${entityTitle}.`
-              : `Fail if ${entityTitle} fails, through critical dependencies: ${radius
-                  .map(ref => graph.node(ref)?.title ?? ref)
-                  .join(', ')}.`}
-          </Typography>
-        </Box>
-        <DependencyGraphPicture
-          entityTitle={entityTitle}
-          dependencies={view.dependencies}
-          dependents={view.dependents}
-        />
-        <Typography variant="h6">Depends on</Typography>
-        <DependencyTable
-          label="Dependencies"
-          rows={view.dependencies}
-          emptyText={`${entityTitle} declares no dependencies.`}
-        />
-        <Box mt={2}>
-          <Typography variant="h6">Depended on by</Typography>
-          <DependencyTable
-            label="Dependents"
-            rows={view.dependents}
-            emptyText={`Nothing in the catalog depends on ${entityTitle}.`}
-          />
-        </Box>
-      </>
+      <Summary
+        key={entityRef}
+        summary={value}
+        entityTitle={entityTitle}
+        loadDependents={cursor => platformApi.getDependents(entityRef, cursor)}
+      />
     );
   }
 
@@ -124,5 +81,90 @@ export function DependenciesCard(props: DependenciesCardProps) {
     <InfoCard title={props.title ?? 'Dependencies'}>
       <div data-testid="platform-dependencies-card">{content}</div>
     </InfoCard>
+  );
+}
+
+function Summary(props: {
+  summary: DependencySummary;
+  entityTitle: string;
+  loadDependents: (cursor: string) => Promise<DependentsPage>;
+}) {
+  const { summary, entityTitle, loadDependents } = props;
+  const [dependents, setDependents] = useState(summary.dependents);
+  const [{ loading: loadingMore, error: moreError }, loadMore] = useAsyncFn(
+    async (cursor: string) => {
+      const page = await loadDependents(cursor);
+      setDependents(shown => ({
+        ...page,
+        rows: [...shown.rows, ...page.rows],
+      }));
+    },
+    [loadDependents],
+  );
+  const radius = summary.blastRadius;
+  const unnamed = radius.total - radius.items.length;
+
+  return (
+    <>
+      {summary.warnings.map(warning => (
+        <Alert
+          key={warning.message}
+          severity="warning"
+          data-testid="dependency-warning"
+        >
+          {warning.message}
+        </Alert>
+      ))}
+      <Box my={2} data-testid="blast-radius">
+        <Typography variant="subtitle1">
+          {`Blast radius: ${radius.total} ${
+            radius.total === 1 ? 'service' : 'services'
+          }`}
+        </Typography>
+        <Typography variant="body2" color="textSecondary">
+          {radius.total === 0
+            ? `No service depends critically on ${entityTitle}.`
+            : `Fail if ${entityTitle} fails, through critical dependencies: ${radius.items
+                .map(item => item.title)
+                .join(', ')}${unnamed > 0 ? `, and ${unnamed} more` : ''}.`}
+        </Typography>
+      </Box>
+      <DependencyGraphPicture
+        entityTitle={entityTitle}
+        dependencies={summary.dependencies}
+        dependents={dependents.rows}
+        dependentsTotal={dependents.totalItems}
+      />
+      <Typography variant="h6">Depends on</Typography>
+      <DependencyTable
+        label="Dependencies"
+        rows={summary.dependencies}
+        emptyText={`${entityTitle} declares no dependencies.`}
+      />
+      <Box mt={2}>
+        <Typography variant="h6">{`Depended on by ${dependents.totalItems} ${
+          dependents.totalItems === 1 ? 'entity' : 'entities'
+        }`}</Typography>
+        <DependencyTable
+          label="Dependents"
+          rows={dependents.rows}
+          emptyText={`Nothing in the catalog depends on ${entityTitle}.`}
+        />
+        {moreError && (
+          <FailureMessage
+            title="Could not load more dependents."
+            error={moreError}
+          />
+        )}
+        {dependents.nextCursor && (
+          <Button
+            disabled={loadingMore}
+            onClick={() => loadMore(dependents.nextCursor!)}
+          >
+            Show more dependents
+          </Button>
+        )}
+      </Box>
+    </>
   );
 }

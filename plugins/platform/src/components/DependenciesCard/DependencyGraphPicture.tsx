@@ -11,6 +11,11 @@ export interface DependencyGraphPictureProps {
   entityTitle: string;
   dependencies: DependencyRow[];
   dependents: DependencyRow[];
+  /**
+   * How many entities depend on it, when `dependents` is only the first
+   * page of them.
+   */
+  dependentsTotal?: number;
 }
 
 // A card is narrow: past this many neighbours per side the picture would be
@@ -54,9 +59,10 @@ function linkText(link: Link): string {
 /**
  * One node per neighbour on one side of the entity, with one edge that
  * carries every way the two are linked (the layout draws a single edge per
- * pair of nodes), and a "+N more" node past the cap.
+ * pair of nodes), and a "+N more" node past the cap or for the neighbours
+ * `total` counts beyond those in `rows`.
  */
-function placeSide(rows: DependencyRow[], side: Side) {
+function placeSide(rows: DependencyRow[], side: Side, total?: number) {
   const neighbours = new Map<string, { row: DependencyRow; links: Link[] }>();
   for (const row of rows) {
     const key = refKey(row.ref);
@@ -92,7 +98,8 @@ function placeSide(rows: DependencyRow[], side: Side) {
     });
     edges.push(connect(id, links));
   }
-  const hidden = neighbours.size - nodes.length;
+  const neighbourCount = Math.max(total ?? 0, neighbours.size);
+  const hidden = neighbourCount - nodes.length;
   if (hidden > 0) {
     const id = `${side}:more`;
     nodes.push({
@@ -105,7 +112,7 @@ function placeSide(rows: DependencyRow[], side: Side) {
     });
     edges.push(connect(id, []));
   }
-  return { nodes, edges, count: neighbours.size };
+  return { nodes, edges, count: neighbourCount };
 }
 
 function NodeView(props: { node: PictureNode }) {
@@ -255,9 +262,9 @@ function count(n: number, one: string, many: string): string {
  * know.
  */
 export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
-  const { entityTitle, dependencies, dependents } = props;
+  const { entityTitle, dependencies, dependents, dependentsTotal } = props;
   const graph = useMemo(() => {
-    const left = placeSide(dependents, 'dependent');
+    const left = placeSide(dependents, 'dependent', dependentsTotal);
     const right = placeSide(dependencies, 'dependency');
     const entity: PictureNode = {
       id: ENTITY_ID,
@@ -273,7 +280,7 @@ export function DependencyGraphPicture(props: DependencyGraphPictureProps) {
         'dependents',
       )}, ${count(right.count, 'dependency', 'dependencies')}`,
     };
-  }, [entityTitle, dependencies, dependents]);
+  }, [entityTitle, dependencies, dependents, dependentsTotal]);
 
   return (
     <DependencyGraph<PictureNode, PictureEdge>

@@ -126,6 +126,8 @@ async function renderCreatePage(options: {
     listRuns: jest.fn(),
     getRun: jest.fn(),
     checkServiceName,
+    getDependencies: jest.fn(),
+    getDependents: jest.fn(),
   };
   await renderInTestApp(
     <Stepper
