@@ -167,6 +167,7 @@ describe('platform services', () => {
         ...checkout,
         // web-shop depends on checkout, but not critically.
         blastRadius: [],
+        blastRadiusTotal: 0,
       });
     });
 

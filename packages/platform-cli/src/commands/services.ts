@@ -1,11 +1,8 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
-import {
-  computeBlastRadius,
-  createDependencyGraph,
-  loadDependencyEntities,
-} from '@internal/plugin-platform-common';
+import { DependencySummary } from '@internal/plugin-platform-common';
 import { Command } from 'commander';
+import { PlatformBackend } from '../lib/backend';
 import { withCatalog } from '../lib/catalog';
 import {
   OutputFormat,
@@ -54,6 +51,7 @@ function printServiceTable(services: ServiceSummary[]): void {
 /** What `services show` prints: the summary and the blast radius. */
 interface ServiceDetails extends ServiceSummary {
   blastRadius: string[];
+  blastRadiusTotal: number;
 }
 
 function printServiceDetails(service: ServiceDetails): void {
@@ -75,7 +73,14 @@ function printServiceDetails(service: ServiceDetails): void {
     ],
     [
       'Blast radius',
-      service.blastRadius.length > 0 ? service.blastRadius : ['none'],
+      service.blastRadiusTotal > 0
+        ? [
+            ...service.blastRadius,
+            ...(service.blastRadiusTotal > service.blastRadius.length
+              ? [`and ${service.blastRadiusTotal - service.blastRadius.length} more`]
+              : []),
+          ]
+        : ['none'],
     ],
   ];
   printFields(fields);
@@ -156,8 +161,9 @@ Examples:
       `
 JSON fields: ref, name, namespace, title, type, lifecycle, owner, repository,
 dependencies (a list of { target, type, critical }), dependents (a list of
-refs) and blastRadius (the refs of the services that fail when this one
-fails, through chains of critical dependencies, nearest first). Refs are full
+refs), blastRadius (the refs of the services that fail when this one fails,
+through chains of critical dependencies, nearest first; the nearest 100) and
+blastRadiusTotal (how many fail). Refs are full
 entity refs; fields the entity does not set are left out.
 
 Example:
@@ -175,19 +181,18 @@ Example:
         if (!entity) {
           throw new NotFoundError(`The catalog has no ${ref}`);
         }
-        const related = await loadDependencyEntities({
-          catalog: {
-            getEntitiesByRefs: request =>
-              catalog.getEntitiesByRefs(request, { token }),
-          },
-          entity,
+        // The catalog module walks the critical edges in its database.
+        const { blastRadius } = await (
+          await PlatformBackend.connect()
+        ).request<DependencySummary>('/api/catalog/platform/dependencies', {
+          query: { entityRef: ref },
         });
         const summary = toServiceSummary(entity);
-        const { refs } = computeBlastRadius({
-          graph: createDependencyGraph(related),
-          entityRef: summary.ref,
-        });
-        return { ...summary, blastRadius: refs };
+        return {
+          ...summary,
+          blastRadius: blastRadius.items.map(item => item.ref),
+          blastRadiusTotal: blastRadius.total,
+        };
       });
       printOutput(options.output, details, printServiceDetails);
     });
