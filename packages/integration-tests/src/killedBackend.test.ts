@@ -248,16 +248,22 @@ describe.each(databases)('a backend killed with SIGKILL, on $name', db => {
     gate: string,
   ): Promise<string> {
     const taskId = await run(backend, { name, gate });
-    await waitFor('the run to reach its gate', async () => {
-      const journaled =
-        (await getRun(backend, taskId))?.resources.length ===
-        RESOURCE_KINDS.length;
-      return journaled &&
-        github.getRepo('acme', name) &&
-        cluster.get('namespaces', undefined, name)
-        ? true
-        : undefined;
-    });
+    // A backend process on a loaded 2-core machine can take its time to
+    // claim the task and run three steps: 20 s was missed once in CI.
+    await waitFor(
+      'the run to reach its gate',
+      async () => {
+        const journaled =
+          (await getRun(backend, taskId))?.resources.length ===
+          RESOURCE_KINDS.length;
+        return journaled &&
+          github.getRepo('acme', name) &&
+          cluster.get('namespaces', undefined, name)
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
     return taskId;
   }
 
