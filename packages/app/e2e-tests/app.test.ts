@@ -1,12 +1,13 @@
 import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './goldenPath';
+import { takeScreenshot } from './screenshots';
 
 test('a guest signs in and finds the example services in the catalog', async ({
   page,
 }) => {
   // The catalog is the landing page (app-config) and shows owned components
   // by default; ask for all of them.
-  await page.goto('/?filters[kind]=component&filters[user]=all');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page, '/?filters[kind]=component&filters[user]=all');
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await expect(
@@ -19,8 +20,5 @@ test('a guest signs in and finds the example services in the catalog', async ({
     ).toBeVisible();
   }
 
-  await page.screenshot({
-    path: 'test-results/screenshots/catalog.png',
-    fullPage: true,
-  });
+  await takeScreenshot(page, { name: 'catalog' });
 });

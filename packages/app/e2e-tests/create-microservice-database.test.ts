@@ -8,6 +8,7 @@ import {
   openTheNewEntityPage,
 } from './goldenPath';
 import { localPostgres } from './localPostgres';
+import { takeScreenshot } from './screenshots';
 
 /**
  * The golden path with "Needs a PostgreSQL database" ticked, against the
@@ -78,8 +79,7 @@ test('a guest creates a microservice with a PostgreSQL database whose password s
     language: 'Node.js',
     exposePublic: false,
     database: true,
-    reviewScreenshot:
-      'test-results/screenshots/create-microservice-database-review.png',
+    reviewScreenshot: { name: 'create-microservice-database-review' },
   });
 
   await expect(
@@ -122,9 +122,8 @@ test('a guest creates a microservice with a PostgreSQL database whose password s
     `Creating Secret ${secretName} in namespace ${name} on cluster local`,
   );
   expect(log).toContain(`Setting the password of role ${name}`);
-  await page.screenshot({
-    path: 'test-results/screenshots/create-microservice-database-completed.png',
-    fullPage: true,
+  await takeScreenshot(page, {
+    name: 'create-microservice-database-completed',
   });
 
   await openTheNewEntityPage(page);
@@ -160,10 +159,7 @@ test('a guest creates a microservice with a PostgreSQL database whose password s
     showsPassword(await page.content()),
     "the database's page shows the password",
   ).toBe(false);
-  await page.screenshot({
-    path: 'test-results/screenshots/create-microservice-database-resource.png',
-    fullPage: true,
-  });
+  await takeScreenshot(page, { name: 'create-microservice-database-resource' });
 
   const admin = await connect({
     host: localPostgres.host,

@@ -1,4 +1,5 @@
 import { expect, Page } from '@playwright/test';
+import { Screenshot, takeScreenshot } from './screenshots';
 
 /**
  * The loopback Kubernetes API of the local targets that the browser tests
@@ -16,8 +17,16 @@ export interface GoldenPathFormOptions {
   exposePublic: boolean;
   /** Ticks "Needs a PostgreSQL database". */
   database?: boolean;
-  /** Where to keep a picture of the review step, if anywhere. */
-  reviewScreenshot?: string;
+  /** A picture of the Create page's template list, if wanted. */
+  createPageScreenshot?: Screenshot;
+  /** A picture of the review step, if wanted. */
+  reviewScreenshot?: Screenshot;
+}
+
+/** Opens `path` and signs in as the guest user on the sign-in page it shows. */
+export async function signInAsGuest(page: Page, path: string) {
+  await page.goto(path);
+  await page.getByRole('button', { name: 'Enter' }).click();
 }
 
 /**
@@ -29,9 +38,11 @@ export async function fillTheGoldenPathForm(
   page: Page,
   options: GoldenPathFormOptions,
 ) {
-  await page.goto('/create');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page, '/create');
   await expect(page.getByText('Microservice (golden path)')).toBeVisible();
+  if (options.createPageScreenshot) {
+    await takeScreenshot(page, options.createPageScreenshot);
+  }
   await page.goto('/create/templates/default/microservice');
 
   await expect(page.getByLabel('GitHub organisation')).toHaveValue(
@@ -68,7 +79,7 @@ export async function fillTheGoldenPathForm(
   await page.getByLabel(/Critical/).check();
   await page.getByRole('button', { name: 'Review' }).click();
   if (options.reviewScreenshot) {
-    await page.screenshot({ path: options.reviewScreenshot, fullPage: true });
+    await takeScreenshot(page, options.reviewScreenshot);
   }
   await page.getByRole('button', { name: 'Create' }).click();
 }

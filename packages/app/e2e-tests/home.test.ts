@@ -1,4 +1,6 @@
 import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './goldenPath';
+import { takeScreenshot } from './screenshots';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -17,8 +19,7 @@ test('the Home page loads nothing from outside this machine and throws no error'
   const uncaught: string[] = [];
   page.on('pageerror', error => uncaught.push(error.message));
 
-  await page.goto('/home');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page, '/home');
 
   await expect(page.getByText('World Clocks')).toBeVisible();
   await page.waitForLoadState('networkidle');
@@ -32,8 +33,5 @@ test('the Home page loads nothing from outside this machine and throws no error'
     page.getByRole('link', { name: 'Create a service' }),
   ).toHaveAttribute('href', '/create');
 
-  await page.screenshot({
-    path: 'test-results/screenshots/home.png',
-    fullPage: true,
-  });
+  await takeScreenshot(page, { name: 'home' });
 });

@@ -1,9 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
-
-async function signInAsGuest(page: Page, path: string) {
-  await page.goto(path);
-  await page.getByRole('button', { name: 'Enter' }).click();
-}
+import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './goldenPath';
+import { takeScreenshot } from './screenshots';
 
 test('the checkout entity page shows its typed dependencies and ownership', async ({
   page,
@@ -41,9 +38,9 @@ test('the checkout entity page shows its typed dependencies and ownership', asyn
     ),
   ).toBeVisible();
 
-  await page.screenshot({
-    path: 'test-results/screenshots/entity-checkout.png',
-    fullPage: true,
+  await takeScreenshot(page, {
+    name: 'entity-checkout',
+    readmeImage: 'docs/screenshots/entity-checkout.png',
   });
 });
 
@@ -86,9 +83,9 @@ test('the Platform page lists services filterable by team and lifecycle', async 
   ).toBeVisible();
   await expect(services).toHaveCount(0);
 
-  await page.screenshot({
-    path: 'test-results/screenshots/platform-services.png',
-    fullPage: true,
+  await takeScreenshot(page, {
+    name: 'platform-services',
+    readmeImage: 'docs/screenshots/platform-services.png',
   });
 
   await page.getByRole('tab', { name: 'Runs' }).click();
@@ -103,8 +100,5 @@ test('the Platform page lists services filterable by team and lifecycle', async 
   await expect(page.getByText('Could not load the platform runs.')).toHaveCount(
     0,
   );
-  await page.screenshot({
-    path: 'test-results/screenshots/platform-runs.png',
-    fullPage: true,
-  });
+  await takeScreenshot(page, { name: 'platform-runs' });
 });

@@ -5,6 +5,7 @@ import {
   ANNOTATION_REPOSITORY_URL,
   parseOwnership,
   readOwnership,
+  readRepositoryUrl,
 } from './ownership';
 
 function component(annotations: Record<string, string>): Entity {
@@ -66,5 +67,40 @@ describe('parseOwnership', () => {
     expect(readOwnership(entity)).toEqual({
       repositoryUrl: 'https://git.example.com/org/payments',
     });
+  });
+});
+
+describe('readRepositoryUrl', () => {
+  const sourceLocation = 'backstage.io/source-location';
+
+  it('prefers the declared repository to where the catalog read the entity', () => {
+    expect(
+      readRepositoryUrl(
+        component({
+          [ANNOTATION_REPOSITORY_URL]: 'https://git.example.com/org/payments',
+          [sourceLocation]: 'url:http://127.0.0.1:7070/org/payments/tree/main/',
+        }),
+      ),
+    ).toBe('https://git.example.com/org/payments');
+  });
+
+  it('falls back to the web page the catalog read the entity from', () => {
+    expect(
+      readRepositoryUrl(
+        component({
+          [sourceLocation]: 'url:http://127.0.0.1:7070/org/payments/tree/main/',
+        }),
+      ),
+    ).toBe('http://127.0.0.1:7070/org/payments/tree/main/');
+  });
+
+  it.each([
+    ['a file location', 'file:/catalog/payments/'],
+    ['a non-web url location', 'url:javascript:alert(1)'],
+    ['no location ref at all', 'payments'],
+  ])('gives nothing for %s', (_case, value) => {
+    expect(
+      readRepositoryUrl(component({ [sourceLocation]: value })),
+    ).toBeUndefined();
   });
 });

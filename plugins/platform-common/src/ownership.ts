@@ -1,4 +1,9 @@
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ANNOTATION_SOURCE_LOCATION,
+  Entity,
+  parseLocationRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { EntityProblem } from './problems';
 
 /**
@@ -108,4 +113,28 @@ export function parseOwnership(entity: Entity): ParsedOwnership {
  */
 export function readOwnership(entity: Entity): Ownership {
   return parseOwnership(entity).ownership;
+}
+
+/**
+ * Where an entity's source lives: its `platform.internal/repository-url`,
+ * else the web page the catalog read it from (`backstage.io/source-location`,
+ * which for a registered repository is the repository's tree). Only http(s)
+ * URLs; the golden path leaves the annotation out, because the repository's
+ * address is known only once the repository exists, after the entity file
+ * was written.
+ *
+ * @public
+ */
+export function readRepositoryUrl(entity: Entity): string | undefined {
+  const declared = readOwnership(entity).repositoryUrl;
+  const source = entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION];
+  if (declared || !source) {
+    return declared;
+  }
+  try {
+    const { type, target } = parseLocationRef(source);
+    return type === 'url' && isWebUrl(target) ? target : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -82,13 +82,14 @@ describe('the microservice golden path, run against the local targets', () => {
         message: string;
         stepId?: string;
         status?: string;
-        output?: { links?: unknown[] };
+        output?: { links?: unknown[]; text?: Array<{ content?: string }> };
       };
     }> = await read('/events');
     return {
       status: task.status,
       log: events.filter(e => e.type === 'log').map(e => e.body.message),
       links: events.find(e => e.type === 'completion')?.body.output?.links,
+      text: events.find(e => e.type === 'completion')?.body.output?.text,
       /** The steps that failed, in order; a retry's appear after the first attempt's. */
       failedSteps: events
         .filter(e => e.type === 'log' && e.body.status === 'failed')
@@ -123,7 +124,7 @@ describe('the microservice golden path, run against the local targets', () => {
   }
 
   /** The links a completed run of `name` shows. */
-  const linksOf = (name: string, publicUrl?: string) => [
+  const linksOf = (name: string) => [
     {
       title: 'Repository',
       icon: 'github',
@@ -133,10 +134,6 @@ describe('the microservice golden path, run against the local targets', () => {
       title: 'Open in catalog',
       icon: 'catalog',
       entityRef: `component:default/${name}`,
-    },
-    {
-      title: 'Service URL',
-      url: publicUrl ?? `http://${name}.${name}.svc.cluster.local`,
     },
   ];
 
@@ -157,8 +154,8 @@ describe('the microservice golden path, run against the local targets', () => {
     ],
   });
 
-  it('creates the repository, namespace and deployment, registers the entity and links to all three', async () => {
-    const { status, links } = await outcome(
+  it('creates the repository, namespace and deployment, registers the entity, links to both and names the address', async () => {
+    const { status, links, text } = await outcome(
       await start(values('nodejs', 'payments-run', true)),
     );
     expect(status).toBe('completed');
@@ -216,9 +213,15 @@ describe('the microservice golden path, run against the local targets', () => {
       spec: { owner: 'group:default/team-payments' },
     });
     expect(registeredEntity('payments-run')?.status).toBeUndefined();
-    expect(links).toEqual(
-      linksOf('payments-run', 'https://payments-run.apps.example.com/'),
-    );
+    expect(links).toEqual(linksOf('payments-run'));
+    expect(text).toEqual([
+      expect.objectContaining({
+        title: 'Service address',
+        content: expect.stringMatching(
+          /^`https:\/\/payments-run\.apps\.example\.com\/`\n/,
+        ),
+      }),
+    ]);
   });
 
   it('shows a failed deployment and rolls back the repository and the namespace', async () => {

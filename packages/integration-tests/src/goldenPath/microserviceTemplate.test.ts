@@ -219,9 +219,15 @@ describe('microservice golden path template', () => {
           icon: 'catalog',
           entityRef: `component:default/payments-${language}`,
         },
+      ]);
+      // An address nobody can open from a browser is text, not a link.
+      expect(output.text).toEqual([
         {
-          title: 'Service URL',
-          url: `http://payments-${language}.payments-${language}.svc.cluster.local`,
+          title: 'Service address',
+          default: true,
+          content: expect.stringContaining(
+            `\`http://payments-${language}.payments-${language}.svc.cluster.local\`\n\nThe in-cluster DNS name of the service: it answers only from inside the cluster.`,
+          ),
         },
       ]);
     },
@@ -258,10 +264,16 @@ describe('microservice golden path template', () => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe(
       'payments-nodejs',
     );
-    expect(output.links).toContainEqual({
-      title: 'Service URL',
-      url: 'https://payments-nodejs.apps.example.com/',
-    });
+    expect(output.links).not.toContainEqual(
+      expect.objectContaining({ title: 'Service URL' }),
+    );
+    expect(output.text).toEqual([
+      expect.objectContaining({
+        content: expect.stringContaining(
+          "`https://payments-nodejs.apps.example.com/`\n\nThe public host of the service's Ingress.",
+        ),
+      }),
+    ]);
   }, 60_000);
 
   it('builds a nodejs service whose own test passes and whose health endpoint answers', async () => {
@@ -398,11 +410,14 @@ describe('microservice golden path template', () => {
     );
     expect(entity.metadata.annotations).toMatchObject({
       'github.com/project-slug': 'example-org/payments-python',
-      'platform.internal/repository-url':
-        'https://github.com/example-org/payments-python',
       'backstage.io/kubernetes-id': 'payments-python',
       'backstage.io/kubernetes-namespace': 'payments-python',
     });
+    // Where the repository lives is known only once it exists: the catalog's
+    // source location says it, not a guess written before.
+    expect(entity.metadata.annotations).not.toHaveProperty(
+      'platform.internal/repository-url',
+    );
     expect(entity.metadata.description).toBe(
       'Takes payments: a "python" service.',
     );

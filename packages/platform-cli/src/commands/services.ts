@@ -77,7 +77,11 @@ function printServiceDetails(service: ServiceDetails): void {
         ? [
             ...service.blastRadius,
             ...(service.blastRadiusTotal > service.blastRadius.length
-              ? [`and ${service.blastRadiusTotal - service.blastRadius.length} more`]
+              ? [
+                  `and ${
+                    service.blastRadiusTotal - service.blastRadius.length
+                  } more`,
+                ]
               : []),
           ]
         : ['none'],

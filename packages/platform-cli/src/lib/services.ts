@@ -7,7 +7,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
-  readOwnership,
+  readRepositoryUrl,
   readTypedDependencies,
   TypedDependency,
 } from '@internal/plugin-platform-common';
@@ -82,7 +82,7 @@ export function toServiceSummary(entity: Entity): ServiceSummary {
     owner:
       relatedRefs(entity, RELATION_OWNED_BY)[0] ??
       optionalString(entity.spec?.owner),
-    repository: readOwnership(entity).repositoryUrl,
+    repository: readRepositoryUrl(entity),
     // The relations are what the catalog linked; the typed list adds type and
     // criticality. A relation another processor added without a typed entry
     // is read as the platform reads a plain dependsOn: runtime, not critical.

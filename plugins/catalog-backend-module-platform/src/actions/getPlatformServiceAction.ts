@@ -1,11 +1,5 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import {
-  ANNOTATION_SOURCE_LOCATION,
-  Entity,
-  parseEntityRef,
-  parseLocationRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   checkEntity,
@@ -13,6 +7,7 @@ import {
   findServiceWarnings,
   readOwnerAndLifecycle,
   readOwnership,
+  readRepositoryUrl,
 } from '@internal/plugin-platform-common';
 import { CatalogDependencyReader } from '../dependencies/CatalogDependencyReader';
 
@@ -31,20 +26,6 @@ function toServiceRef(name: string): string {
     throw new InputError(
       `"${name}" is not a service name or ref such as payments or component:default/payments`,
     );
-  }
-}
-
-/** The platform's repository annotation, else the stock source location. */
-function repositoryOf(entity: Entity): string | undefined {
-  const declared = readOwnership(entity).repositoryUrl;
-  const source = entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION];
-  if (declared || !source) {
-    return declared;
-  }
-  try {
-    return parseLocationRef(source).target;
-  } catch {
-    return undefined;
   }
 }
 
@@ -156,7 +137,7 @@ export function registerGetPlatformServiceAction(options: {
           type: typeof specType === 'string' ? specType : undefined,
           ...readOwnerAndLifecycle(entity),
           onCall: ownership.onCallUrl,
-          repository: repositoryOf(entity),
+          repository: readRepositoryUrl(entity),
           docs: {
             url: ownership.docsUrl,
             techdocs: entity.metadata.annotations?.[ANNOTATION_TECHDOCS_REF],

@@ -87,6 +87,28 @@ describe('OwnershipCard', () => {
     );
   });
 
+  it('links the repository the catalog read the entity from when none is declared', async () => {
+    const tree = 'http://127.0.0.1:7070/example-org/payments/tree/main/';
+    renderCard(
+      testEntity({
+        name: 'payments',
+        annotations: { 'backstage.io/source-location': `url:${tree}` },
+      }),
+    );
+    // The link's name also says that it opens in a new window.
+    expect(
+      await screen.findByRole('link', {
+        name: name => name.startsWith(tree),
+      }),
+    ).toHaveAttribute(
+      'href',
+      tree,
+    );
+    expect(
+      screen.queryByText(/No repository declared/),
+    ).not.toBeInTheDocument();
+  });
+
   it('never renders an annotation that is not an http(s) URL as a link', async () => {
     renderCard(
       testEntity({

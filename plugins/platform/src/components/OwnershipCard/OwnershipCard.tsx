@@ -8,6 +8,7 @@ import {
   ANNOTATION_REPOSITORY_URL,
   readOwnerAndLifecycle,
   readOwnership,
+  readRepositoryUrl,
 } from '@internal/plugin-platform-common';
 import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -96,6 +97,7 @@ function OwnerTeam(props: { ownerRef?: string }) {
 export function OwnershipCard(props: OwnershipCardProps) {
   const { entity } = useEntity();
   const ownership = readOwnership(entity);
+  const repositoryUrl = readRepositoryUrl(entity);
   const { owner, lifecycle } = readOwnerAndLifecycle(entity);
   const rows: Array<[string, ReactNode]> = [
     ['Owner', <OwnerTeam ownerRef={owner} />],
@@ -111,8 +113,8 @@ export function OwnershipCard(props: OwnershipCardProps) {
     [
       'Repository',
       <UrlOrHint
-        url={ownership.repositoryUrl}
-        text={ownership.repositoryUrl ?? ''}
+        url={repositoryUrl}
+        text={repositoryUrl ?? ''}
         missing="No repository declared."
         annotation={ANNOTATION_REPOSITORY_URL}
       />,
