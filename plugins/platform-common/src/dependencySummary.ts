@@ -11,6 +11,24 @@ import { DependencyRow, DependencyWarning } from './dependencyGraph';
 export const RELATION_CRITICALLY_DEPENDS_ON = 'criticallyDependsOn';
 
 /**
+ * The fields of an entity a dependency summary reads: what a row shows of
+ * the entity at its other end, and its typed dependencies. Not its
+ * relations, which a hub has hundreds of.
+ *
+ * @public
+ */
+export const DEPENDENCY_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.title',
+  'spec.owner',
+  'spec.lifecycle',
+  'spec.dependencies',
+  'spec.dependsOn',
+];
+
+/**
  * One page of the entities that depend on an entity, as rows of the edges
  * they declare towards it (an entity may depend on it in two ways).
  *

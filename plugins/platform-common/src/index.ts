@@ -16,7 +16,6 @@ export * from './rules';
 export * from './catalogFile';
 export * from './serviceWarnings';
 export * from './dependencyGraph';
-export * from './loadDependencyEntities';
 export * from './dependencySummary';
 export * from './runs';
 export * from './permissions';

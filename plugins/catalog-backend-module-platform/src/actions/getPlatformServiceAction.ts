@@ -125,8 +125,10 @@ export function registerGetPlatformServiceAction(options: {
     },
     async action({ input, credentials }) {
       const ref = toServiceRef(input.name);
-      const entity = await dependencies.readEntity(ref, credentials);
-      const summary = await dependencies.summarize(entity, credentials);
+      const [entity, summary] = await Promise.all([
+        dependencies.readEntity(ref, credentials),
+        dependencies.summarize(ref, credentials),
+      ]);
       const specType = entity.spec?.type;
       const ownership = readOwnership(entity);
       return {

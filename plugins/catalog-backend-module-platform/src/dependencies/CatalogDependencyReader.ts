@@ -26,12 +26,6 @@ import {
 
 type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
 
-/**
- * What a dependency row shows of the entity at its other end; relations are
- * what a hub has most of, and no row needs them.
- */
-const ROW_FIELDS = DEPENDENCY_FIELDS.filter(field => field !== 'relations');
-
 const NAME_FIELDS = [
   'kind',
   'metadata.name',
@@ -67,38 +61,56 @@ export class CatalogDependencyReader {
     this.#database = options.database;
   }
 
-  /** The entity, as the caller may read it. */
+  /** The entity, as the caller may read it, with only `fields` if given. */
   async readEntity(
     entityRef: string,
     credentials: BackstageCredentials,
+    fields?: string[],
   ): Promise<Entity> {
-    const entity = await this.#catalog.getEntityByRef(entityRef, {
-      credentials,
-    });
-    if (!entity) {
+    const { items } = await this.#catalog.getEntitiesByRefs(
+      { entityRefs: [entityRef], fields },
+      { credentials },
+    );
+    if (!items[0]) {
       throw new NotFoundError(
         `The catalog has no ${entityRef}, or you may not read it`,
       );
     }
-    return entity;
+    return items[0];
   }
 
-  /** `entity` read by {@link CatalogDependencyReader.readEntity}. */
+  /**
+   * The summary of the entity `entityRef` (a full ref). Everything that needs
+   * only the ref is asked at the same time as the entity itself; if the
+   * caller may not read the entity, none of it is answered.
+   */
   async summarize(
-    entity: Entity,
+    entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<DependencySummary> {
+    const entityRead = this.readEntity(
+      entityRef,
+      credentials,
+      DEPENDENCY_FIELDS,
+    );
+    const neighboursRead = entityRead.then(entity =>
+      Promise.all([
+        this.#readByRefs(
+          readTypedDependencies(entity).map(d => d.target),
+          DEPENDENCY_FIELDS,
+          credentials,
+        ),
+        this.#productionCriticalDependents(entity, credentials),
+      ]),
+    );
+    const [entity, [targets, unstableSide], dependents, blastRadius] =
+      await Promise.all([
+        entityRead,
+        neighboursRead,
+        this.dependents(entityRef, credentials),
+        this.#blastRadius(entityRef, credentials),
+      ]);
     const ref = stringifyEntityRef(entity);
-    const [targets, unstableSide, dependents, blastRadius] = await Promise.all([
-      this.#readByRefs(
-        readTypedDependencies(entity).map(d => d.target),
-        ROW_FIELDS,
-        credentials,
-      ),
-      this.#productionCriticalDependents(entity, credentials),
-      this.dependents(ref, credentials),
-      this.#blastRadius(ref, credentials),
-    ]);
 
     // Warnings need only the entity, what it depends on, and (when it is
     // unstable itself) the production entities relying on it critically.
@@ -133,10 +145,10 @@ export class CatalogDependencyReader {
   ): Promise<DependentsPage> {
     const response = await this.#catalog.queryEntities(
       cursor
-        ? { cursor, fields: ROW_FIELDS, limit: DEPENDENTS_PAGE_SIZE }
+        ? { cursor, fields: DEPENDENCY_FIELDS, limit: DEPENDENTS_PAGE_SIZE }
         : {
             filter: { [`relations.${RELATION_DEPENDS_ON}`]: entityRef },
-            fields: ROW_FIELDS,
+            fields: DEPENDENCY_FIELDS,
             orderFields: { field: 'metadata.name', order: 'asc' },
             limit: DEPENDENTS_PAGE_SIZE,
           },
@@ -172,14 +184,14 @@ export class CatalogDependencyReader {
     do {
       const response = await this.#catalog.queryEntities(
         cursor
-          ? { cursor, fields: ROW_FIELDS }
+          ? { cursor, fields: DEPENDENCY_FIELDS }
           : {
               filter: {
                 [`relations.${RELATION_CRITICALLY_DEPENDS_ON}`]:
                   stringifyEntityRef(entity),
                 'spec.lifecycle': 'production',
               },
-              fields: ROW_FIELDS,
+              fields: DEPENDENCY_FIELDS,
               limit: REFS_PER_REQUEST,
             },
         { credentials },

@@ -21,9 +21,9 @@ export function createDependenciesRouter(options: {
     httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   router.get('/platform/dependencies', async (req, res) => {
-    const credentials = await credentialsOf(req);
-    const entity = await reader.readEntity(entityRefOf(req), credentials);
-    res.json(await reader.summarize(entity, credentials));
+    res.json(
+      await reader.summarize(entityRefOf(req), await credentialsOf(req)),
+    );
   });
 
   router.get('/platform/dependents', async (req, res) => {
