@@ -29,10 +29,7 @@
  * PostgreSQL's own CPU is not in the figures: it is another process.
  */
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import {
-  createBackendModule,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import {
@@ -42,14 +39,13 @@ import {
   TestPostgres,
 } from '@internal/platform-test-utils';
 import { platformRollbackServiceRef } from '@internal/plugin-platform-node';
-import rollback, {
-  DatabaseRollbackJournal,
-} from '@internal/plugin-scaffolder-backend-module-platform-rollback';
+import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollback';
 import knexFactory, { Knex } from 'knex';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { seedScaffolderRuns } from '../lib/scaffolderRuns';
 
 const RUNS = 1_000;
 const FAILURES = 50;
@@ -135,41 +131,6 @@ async function startBackends(
   return backends;
 }
 
-/** A spec of the size the golden path's tasks have: parameters and six steps. */
-function taskSpec(i: number): string {
-  return JSON.stringify({
-    apiVersion: 'scaffolder.backstage.io/v1beta3',
-    templateInfo: { entityRef: 'template:default/microservice' },
-    parameters: {
-      name: `svc-${i}`,
-      owner: 'group:default/payments-team',
-      description: 'A service made by the benchmark',
-      repoUrl: `github.com?owner=acme&repo=svc-${i}`,
-    },
-    steps: [
-      'fetch:template',
-      'platform:github:repo:create',
-      'publish:github',
-      'platform:kubernetes:namespace:create',
-      'platform:kubernetes:apply',
-      'platform:catalog:register',
-    ].map((action, step) => ({
-      id: `step-${step}`,
-      name: `Step ${step}: ${action}`,
-      action,
-      input: {
-        name: '${{ parameters.name }}',
-        owner: '${{ parameters.owner }}',
-        repoUrl: '${{ parameters.repoUrl }}',
-        labels: { team: 'payments', tier: 'backend', step: String(step) },
-      },
-    })),
-    output: {
-      links: [{ title: 'Repository', url: '${{ steps.repo.output.url }}' }],
-    },
-  });
-}
-
 /** A database of the phase's own, with the scaffolder's tables and the journal. */
 async function openDatabase(database: Database): Promise<Knex> {
   if (database.client === 'sqlite') {
@@ -187,38 +148,11 @@ async function openDatabase(database: Database): Promise<Knex> {
 
 /** RUNS processing tasks, each with a resource journaled. */
 async function seed(knex: Knex): Promise<string[]> {
-  await knex.migrate.latest({
-    directory: resolvePackagePath(
-      '@backstage/plugin-scaffolder-backend',
-      'migrations',
-    ),
+  return await seedScaffolderRuns(knex, {
+    runs: RUNS,
+    status: () => 'processing',
+    resources: () => [{ kind: KIND, state: 'created' }],
   });
-  await DatabaseRollbackJournal.runMigrations(knex);
-  const taskIds = Array.from({ length: RUNS }, () => randomUUID());
-  await knex.batchInsert(
-    'tasks',
-    taskIds.map((id, i) => ({
-      id,
-      spec: taskSpec(i),
-      status: 'processing',
-      created_by: 'user:default/bench',
-      // As the scaffolder writes it: a JS Date is a number in SQLite, which
-      // its stale-task check reads as older than any time.
-      last_heartbeat_at: knex.fn.now(),
-    })),
-    100,
-  );
-  const journal = new DatabaseRollbackJournal(knex);
-  for (const taskId of taskIds) {
-    const entry = await journal.recordIntent({
-      taskId,
-      stepId: 'step-1',
-      kind: KIND,
-      identity: `acme/${taskId}`,
-    });
-    await journal.markCreated(entry.id);
-  }
-  return taskIds;
 }
 
 async function waitUntil(
