@@ -50,6 +50,9 @@ describe('platform:kubernetes:apply', () => {
       'serviceUrl',
       'http://payments.payments.svc.cluster.local',
     );
+    expect(logLines(ctx)).toContain(
+      'Deployed to namespace payments on cluster local; the service\'s address is http://payments.payments.svc.cluster.local, which answers from inside the cluster',
+    );
     expect(ctx.output).toHaveBeenCalledWith('objects', [
       'Deployment/payments',
       'Service/payments',
@@ -129,6 +132,9 @@ describe('platform:kubernetes:apply', () => {
     expect(ctx.output).toHaveBeenCalledWith(
       'serviceUrl',
       'https://payments.apps.example.com/',
+    );
+    expect(logLines(ctx).at(-1)).toMatch(
+      /address is https:\/\/payments\.apps\.example\.com\/, which answers once DNS for the host points at the cluster's ingress controller$/,
     );
   });
 

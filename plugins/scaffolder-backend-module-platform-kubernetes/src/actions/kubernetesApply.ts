@@ -198,8 +198,11 @@ export function createKubernetesApplyAction(
           signal: ctx.signal,
         });
       }
+      const reach = labelled.some(m => m.kind === 'Ingress')
+        ? "once DNS for the host points at the cluster's ingress controller"
+        : 'from inside the cluster';
       ctx.logger.info(
-        `Deployed to namespace ${namespace} on cluster ${cluster}; the service answers at ${url}`,
+        `Deployed to namespace ${namespace} on cluster ${cluster}; the service's address is ${url}, which answers ${reach}`,
       );
     },
   });
