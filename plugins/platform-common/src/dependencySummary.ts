@@ -11,6 +11,14 @@ import { DependencyRow, DependencyWarning } from './dependencyGraph';
 export const RELATION_CRITICALLY_DEPENDS_ON = 'criticallyDependsOn';
 
 /**
+ * The inverse of {@link RELATION_CRITICALLY_DEPENDS_ON}: from a target to
+ * each entity that depends on it critically.
+ *
+ * @public
+ */
+export const RELATION_CRITICAL_DEPENDENCY_OF = 'criticalDependencyOf';
+
+/**
  * The fields of an entity a dependency summary reads: what a row shows of
  * the entity at its other end, and its typed dependencies. Not its
  * relations, which a hub has hundreds of.

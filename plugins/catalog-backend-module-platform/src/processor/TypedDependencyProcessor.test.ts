@@ -35,11 +35,16 @@ function criticalPair(target: Ref) {
       type: 'criticallyDependsOn',
       target,
     }),
+    processingResult.relation({
+      source: target,
+      type: 'criticalDependencyOf',
+      target: checkout,
+    }),
   ];
 }
 
 describe('TypedDependencyProcessor', () => {
-  it('emits dependsOn and dependencyOf for every typed dependency, criticallyDependsOn for the critical ones, and normalises the list', async () => {
+  it('emits dependsOn and dependencyOf for every typed dependency, the criticallyDependsOn / criticalDependencyOf pair for the critical ones, and normalises the list', async () => {
     const { output, emitted } = await postProcess(
       new TypedDependencyProcessor(),
       component({

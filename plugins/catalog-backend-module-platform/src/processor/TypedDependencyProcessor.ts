@@ -12,6 +12,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   parseTypedDependencies,
+  RELATION_CRITICAL_DEPENDENCY_OF,
   RELATION_CRITICALLY_DEPENDS_ON,
   supportsTypedDependencies,
 } from '@internal/plugin-platform-common';
@@ -19,9 +20,9 @@ import { SynchronousEntityProcessor } from './SynchronousEntityProcessor';
 
 /**
  * Validates `spec.dependencies` of Components and Resources, emits the stock
- * `dependsOn` / `dependencyOf` relation pair for each typed dependency (and a
- * `criticallyDependsOn` relation for each critical one, which the blast
- * radius is walked along), and
+ * `dependsOn` / `dependencyOf` relation pair for each typed dependency (and
+ * the `criticallyDependsOn` / `criticalDependencyOf` pair for each critical
+ * one, which the blast radius is walked along), and
  * rewrites `spec.dependencies` into its normal form: full target refs,
  * `critical` always set, and every plain `spec.dependsOn` entry added as a
  * non-critical runtime dependency, so that readers find every dependency with
@@ -75,6 +76,13 @@ export class TypedDependencyProcessor extends SynchronousEntityProcessor {
             source: self,
             type: RELATION_CRITICALLY_DEPENDS_ON,
             target: targetRef,
+          }),
+        );
+        emit(
+          processingResult.relation({
+            source: targetRef,
+            type: RELATION_CRITICAL_DEPENDENCY_OF,
+            target: self,
           }),
         );
       }
