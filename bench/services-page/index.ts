@@ -26,10 +26,7 @@
  * component and no other filter; the requests of the stock page's filter
  * pickers are not counted.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   mockCredentials,
@@ -40,12 +37,6 @@ import { CatalogApi, CatalogClient } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import catalogBackend from '@backstage/plugin-catalog-backend';
 import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
-import {
-  ANNOTATION_DOCS_URL,
-  ANNOTATION_ON_CALL_URL,
-  ANNOTATION_REPOSITORY_URL,
-  DEPENDENCY_TYPES,
-} from '@internal/plugin-platform-common';
 import knexFactory from 'knex';
 import {
   readServicesLocation,
@@ -53,6 +44,7 @@ import {
   servicesCountQuery,
   servicesQuery,
 } from '../../plugins/platform/src/lib/services';
+import { generateComponents, writeCatalogFile } from '../lib/catalog';
 
 const CATALOG_SIZES = [1_000, 10_000];
 const PAGE_SIZE = 20;
@@ -70,51 +62,6 @@ const OLD_PAGE_FIELDS = [
   'spec.owner',
   'spec.lifecycle',
 ];
-
-function generateComponents(count: number): Entity[] {
-  const name = (i: number) => `svc-${String(i).padStart(5, '0')}`;
-  const lifecycles = [
-    'production',
-    'production',
-    'development',
-    'experimental',
-  ];
-  return Array.from({ length: count }, (_, i) => {
-    let type = 'service';
-    if (i % 10 === 7 || i % 10 === 8) type = 'library';
-    else if (i % 10 === 9) type = 'website';
-    const annotations: Record<string, string> = {
-      [ANNOTATION_DOCS_URL]: `https://docs.example.com/${name(i)}`,
-      [ANNOTATION_REPOSITORY_URL]: `https://git.example.com/org/${name(i)}`,
-    };
-    // One in eight has no rotation, so the warnings column has work to do.
-    if (i % 8 !== 0) {
-      annotations[ANNOTATION_ON_CALL_URL] = `https://oncall.example.com/${name(
-        i,
-      )}`;
-    }
-    return {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: name(i),
-        title: `Service ${i}`,
-        description: `Generated ${type} ${i}, owned by team ${i % 50}.`,
-        annotations,
-      },
-      spec: {
-        type,
-        lifecycle: lifecycles[i % lifecycles.length],
-        owner: `group:default/team-${i % 50}`,
-        dependencies: DEPENDENCY_TYPES.map((dependencyType, d) => ({
-          target: `component:default/${name((i + 1 + d * 97) % count)}`,
-          type: dependencyType,
-          critical: (i + d) % 3 === 0,
-        })),
-      },
-    };
-  });
-}
 
 /** A catalog client that adds up the size of the JSON bodies it receives. */
 function measuringClient(baseUrl: string, token: string) {
@@ -139,13 +86,7 @@ function measuringClient(baseUrl: string, token: string) {
 
 /** Starts a catalog that reads the components from a file location. */
 async function startCatalog(components: Entity[]) {
-  const directory = mkdtempSync(path.join(tmpdir(), 'bench-services-page-'));
-  const catalogFile = path.join(directory, 'catalog-info.yaml');
-  // JSON is YAML, and far quicker to write for 10,000 documents.
-  writeFileSync(
-    catalogFile,
-    components.map(entity => JSON.stringify(entity)).join('\n---\n'),
-  );
+  const catalogFile = writeCatalogFile(components, 'bench-services-page-');
   // A database of our own, because the test backend's stop leaves its
   // connection pool open and the process would never end.
   const knex = knexFactory({
@@ -163,7 +104,7 @@ async function startCatalog(components: Entity[]) {
         data: {
           catalog: {
             rules: [{ allow: ['Component', 'Location'] }],
-            locations: [{ type: 'file', target: catalogFile }],
+            locations: [{ type: 'file', target: catalogFile.file }],
           },
         },
       }),
@@ -180,7 +121,7 @@ async function startCatalog(components: Entity[]) {
     async stop() {
       await backend.stop();
       await knex.destroy();
-      rmSync(directory, { recursive: true, force: true });
+      catalogFile.remove();
     },
   };
 }
