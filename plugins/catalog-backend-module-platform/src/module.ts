@@ -33,6 +33,7 @@ export const catalogModulePlatform = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         database: coreServices.database,
+        permissions: coreServices.permissions,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         processing: catalogProcessingExtensionPoint,
@@ -43,13 +44,18 @@ export const catalogModulePlatform = createBackendModule({
         processing,
         config,
         database,
+        permissions,
         httpRouter,
         httpAuth,
         catalog,
         actionsRegistry,
       }) {
         processing.addProcessor(PlatformEntityProcessor.fromConfig(config));
-        const dependencies = new CatalogDependencyReader({ catalog, database });
+        const dependencies = new CatalogDependencyReader({
+          catalog,
+          database,
+          permissions,
+        });
         httpRouter.use(
           createDependenciesRouter({ reader: dependencies, httpAuth }),
         );

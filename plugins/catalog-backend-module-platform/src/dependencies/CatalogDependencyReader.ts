@@ -1,7 +1,10 @@
 import {
   BackstageCredentials,
   DatabaseService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   Entity,
   RELATION_DEPENDS_ON,
@@ -55,10 +58,16 @@ const REFS_PER_REQUEST = 1000;
 export class CatalogDependencyReader {
   readonly #catalog: CatalogService;
   readonly #database: DatabaseService;
+  readonly #permissions: PermissionsService;
 
-  constructor(options: { catalog: CatalogService; database: DatabaseService }) {
+  constructor(options: {
+    catalog: CatalogService;
+    database: DatabaseService;
+    permissions: PermissionsService;
+  }) {
     this.#catalog = options.catalog;
     this.#database = options.database;
+    this.#permissions = options.permissions;
   }
 
   /** The entity, as the caller may read it, with only `fields` if given. */
@@ -206,18 +215,35 @@ export class CatalogDependencyReader {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<DependencySummary['blastRadius']> {
-    const refs = nearestFirst(
-      entityRef,
-      await this.#criticalEdgesInto(entityRef),
+    const [refs, readsEveryEntity] = await Promise.all([
+      this.#criticalEdgesInto(entityRef).then(edges =>
+        nearestFirst(entityRef, edges),
+      ),
+      this.#readsEveryEntity(credentials),
+    ]);
+    // Who may read every entity needs names only for those shown; anyone
+    // else has each entity checked, so that the count leaves out the rest.
+    const readable = await this.#readByRefs(
+      readsEveryEntity ? refs.slice(0, BLAST_RADIUS_ITEMS_LIMIT) : refs,
+      NAME_FIELDS,
+      credentials,
     );
-    const readable = await this.#readByRefs(refs, NAME_FIELDS, credentials);
     return {
-      total: readable.length,
+      total: readsEveryEntity ? refs.length : readable.length,
       items: readable.slice(0, BLAST_RADIUS_ITEMS_LIMIT).map(entity => ({
         ref: stringifyEntityRef(entity),
         title: describe(entity).title,
       })),
     };
+  }
+
+  /** Whether the catalog's read permission is granted without conditions. */
+  async #readsEveryEntity(credentials: BackstageCredentials): Promise<boolean> {
+    const [decision] = await this.#permissions.authorizeConditional(
+      [{ permission: catalogEntityReadPermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
   }
 
   /**
