@@ -28,7 +28,6 @@ type RunListRow = {
   created_by: string | null;
   created_at: Date | string | number;
   cancelled_by: string | null;
-  spec: string | null;
 };
 
 /** The scaffolder names its tasks with `randomUUID()`. */
@@ -38,16 +37,23 @@ const TASK_ID =
 /** Task statuses after which nothing more happens to the task. */
 const ENDED = ['completed', 'failed', 'cancelled'];
 
-function serviceNameOf(spec: string | null): string | undefined {
-  if (!spec) {
-    return undefined;
-  }
+/** What a run shows of its task's spec: the service it makes, its template. */
+function readSpec(spec: string | undefined): {
+  serviceName?: string;
+  templateRef?: string;
+} {
+  let parsed;
   try {
-    const name = JSON.parse(spec)?.parameters?.service_name;
-    return typeof name === 'string' && name ? name : undefined;
+    parsed = spec ? JSON.parse(spec) : undefined;
   } catch {
-    return undefined;
+    return {};
   }
+  const text = (value: unknown) =>
+    typeof value === 'string' && value ? value : undefined;
+  return {
+    serviceName: text(parsed?.parameters?.service_name),
+    templateRef: text(parsed?.templateInfo?.entityRef),
+  };
 }
 
 /**
@@ -90,7 +96,6 @@ export async function queryRuns(
         created_by: 'r.created_by',
         created_at: createdAt('r.created_at'),
         cancelled_by: 'r.cancelled_by',
-        spec: db.raw('NULL'),
       });
     }
     // A journaled run keeps the status the engine last recorded: clients
@@ -103,17 +108,17 @@ export async function queryRuns(
       .select({
         task_id: 'r.task_id',
         status: 'r.status',
-        template_ref: db.raw('coalesce(??, ?)', [
-          'r.template_ref',
-          templateOf('t.spec'),
-        ]),
+        // Parsing every task's spec is the costly part of a page, so only a
+        // template filter does it here; the page's own runs are read after.
+        template_ref: query.templateRef
+          ? db.raw('coalesce(??, ?)', ['r.template_ref', templateOf('t.spec')])
+          : 'r.template_ref',
         created_by: db.raw('coalesce(??, ??)', [
           't.created_by',
           'r.created_by',
         ]),
         created_at: createdAt('r.created_at'),
         cancelled_by: 'r.cancelled_by',
-        spec: 't.spec',
       });
     const unjournaled = db('tasks as t')
       .whereNotExists(
@@ -124,11 +129,10 @@ export async function queryRuns(
       .select({
         task_id: taskIdText,
         status: 't.status',
-        template_ref: templateOf('t.spec'),
+        template_ref: query.templateRef ? templateOf('t.spec') : db.raw('NULL'),
         created_by: 't.created_by',
         created_at: createdAt('t.created_at'),
         cancelled_by: db.raw('NULL'),
-        spec: 't.spec',
       });
     return journaled.unionAll([unjournaled as Knex.QueryBuilder]);
   };
@@ -170,7 +174,7 @@ export async function queryRuns(
 
   const taskIds = rows.map(row => row.task_id);
   const uuids = taskIds.filter(id => TASK_ID.test(id));
-  const [entries, completions] = await Promise.all([
+  const [entries, completions, specs] = await Promise.all([
     db('platform_journal').whereIn('task_id', taskIds).orderBy('seq', 'asc'),
     options.withTasks && uuids.length > 0
       ? db('task_events')
@@ -182,7 +186,18 @@ export async function queryRuns(
             finished_at: db.raw('max(??)', ['created_at']),
           })
       : [],
+    options.withTasks && uuids.length > 0
+      ? db('tasks')
+          .whereIn('id', uuids)
+          .select({
+            task_id: postgres ? db.raw('id::text') : 'id',
+            spec: 'spec',
+          })
+      : [],
   ]);
+  const specOf = new Map<string, string>(
+    specs.map((t: { task_id: string; spec: string }) => [t.task_id, t.spec]),
+  );
   const finishedAt = new Map<string, string>(
     completions.map((c: { task_id: string; finished_at: Date | string }) => [
       c.task_id,
@@ -204,14 +219,15 @@ export async function queryRuns(
           const { data: _data, ...resource } = toEntry(e);
           return resource;
         });
+      const spec = readSpec(specOf.get(row.task_id));
       const run: PlatformRun = {
         taskId: row.task_id,
         status: row.status,
-        templateRef: row.template_ref ?? undefined,
+        templateRef: row.template_ref ?? spec.templateRef,
         createdBy: row.created_by || undefined,
         cancelledBy: row.cancelled_by ?? undefined,
         createdAt: createdAtIso,
-        serviceName: serviceNameOf(row.spec),
+        serviceName: spec.serviceName,
         durationMs: finished
           ? Math.max(0, Date.parse(finished) - Date.parse(createdAtIso))
           : undefined,
