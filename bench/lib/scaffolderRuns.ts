@@ -4,8 +4,32 @@
  */
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { DatabaseRollbackJournal } from '@internal/plugin-scaffolder-backend-module-platform-rollback';
-import { Knex } from 'knex';
+import {
+  createSqliteDatabase,
+  TestPostgres,
+} from '@internal/platform-test-utils';
+import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
+
+/**
+ * An empty database of the caller's own: a new one on the PostgreSQL server
+ * at `postgres`, else SQLite in memory.
+ */
+export async function openBenchDatabase(
+  postgres?: TestPostgres['connection'],
+): Promise<Knex> {
+  if (!postgres) {
+    return createSqliteDatabase();
+  }
+  const name = `bench_${randomUUID().replace(/-/g, '')}`;
+  const admin = knexFactory({ client: 'pg', connection: postgres });
+  await admin.raw('CREATE DATABASE ??', [name]);
+  await admin.destroy();
+  return knexFactory({
+    client: 'pg',
+    connection: { ...postgres, database: name },
+  });
+}
 
 /** A spec of the size the golden path's tasks have: parameters and six steps. */
 export function taskSpec(i: number): string {

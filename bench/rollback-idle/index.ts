@@ -33,19 +33,17 @@ import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import {
-  createSqliteDatabase,
   findPostgresBinDir,
   startTestPostgres,
   TestPostgres,
 } from '@internal/platform-test-utils';
 import { platformRollbackServiceRef } from '@internal/plugin-platform-node';
 import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollback';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { seedScaffolderRuns } from '../lib/scaffolderRuns';
+import { openBenchDatabase, seedScaffolderRuns } from '../lib/scaffolderRuns';
 
 const RUNS = 1_000;
 const FAILURES = 50;
@@ -129,21 +127,6 @@ async function startBackends(
     );
   }
   return backends;
-}
-
-/** A database of the phase's own, with the scaffolder's tables and the journal. */
-async function openDatabase(database: Database): Promise<Knex> {
-  if (database.client === 'sqlite') {
-    return createSqliteDatabase();
-  }
-  const name = `bench_${randomUUID().replace(/-/g, '')}`;
-  const admin = knexFactory({ client: 'pg', connection: database.connection });
-  await admin.raw('CREATE DATABASE ??', [name]);
-  await admin.destroy();
-  return knexFactory({
-    client: 'pg',
-    connection: { ...database.connection, database: name },
-  });
 }
 
 /** RUNS processing tasks, each with a resource journaled. */
@@ -239,7 +222,9 @@ async function failures(
 
 /** One measurement, in the process started for it. */
 async function runPhase(phase: Phase) {
-  const knex = await openDatabase(phase.database);
+  const knex = await openBenchDatabase(
+    phase.database.client === 'pg' ? phase.database.connection : undefined,
+  );
   const taskIds = await seed(knex);
   const calls: Call[] = [];
   await startBackends(knex, phase, calls);

@@ -29,18 +29,15 @@ import {
 } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import {
-  createSqliteDatabase,
   findPostgresBinDir,
   startTestPostgres,
   TestPostgres,
 } from '@internal/platform-test-utils';
 import { platformRollbackServiceRef } from '@internal/plugin-platform-node';
 import rollback from '@internal/plugin-scaffolder-backend-module-platform-rollback';
-import knexFactory, { Knex } from 'knex';
-import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { seedScaffolderRuns } from '../lib/scaffolderRuns';
+import { openBenchDatabase, seedScaffolderRuns } from '../lib/scaffolderRuns';
 
 const SIZES = [100, 1_000];
 const PAGE_SIZE = 20;
@@ -64,24 +61,10 @@ const noopCompensator = createBackendModule({
   },
 });
 
-async function openDatabase(postgres?: TestPostgres): Promise<Knex> {
-  if (!postgres) {
-    return createSqliteDatabase();
-  }
-  const name = `bench_${randomUUID().replace(/-/g, '')}`;
-  const admin = knexFactory({ client: 'pg', connection: postgres.connection });
-  await admin.raw('CREATE DATABASE ??', [name]);
-  await admin.destroy();
-  return knexFactory({
-    client: 'pg',
-    connection: { ...postgres.connection, database: name },
-  });
-}
-
 type Measured = { ms: number; bytes: number; items: number };
 
 async function measure(runs: number, postgres?: TestPostgres) {
-  const knex = await openDatabase(postgres);
+  const knex = await openBenchDatabase(postgres?.connection);
   await seedScaffolderRuns(knex, {
     runs,
     status: i => (i % 3 === 2 ? 'failed' : 'completed'),
