@@ -21,15 +21,9 @@
  * entity over the network only.
  */
 import { AddressInfo } from 'node:net';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { CatalogClient } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import catalogBackend from '@backstage/plugin-catalog-backend';
-import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
 import {
   createDependencyGraph,
   DependencySummary,
@@ -40,7 +34,7 @@ import {
   startTestPostgres,
 } from '@internal/platform-test-utils';
 import knexFactory from 'knex';
-import { writeCatalogFile } from '../lib/catalog';
+import { startCatalogBackend, writeCatalogFile } from '../lib/catalog';
 import { generateSkewedCatalog } from '../lib/skewedCatalog';
 
 const SERVICES = 10_000;
@@ -112,20 +106,9 @@ async function main() {
   const postgres = await startTestPostgres(binDir);
   const knex = knexFactory({ client: 'pg', connection: postgres.connection });
   const catalogFile = writeCatalogFile(entities, 'bench-dependency-graph-');
-  const backend = await startTestBackend({
-    features: [
-      catalogBackend,
-      catalogModulePlatform,
-      mockServices.database.factory({ knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          catalog: {
-            rules: [{ allow: ['Component', 'Location'] }],
-            locations: [{ type: 'file', target: catalogFile.file }],
-          },
-        },
-      }),
-    ],
+  const backend = await startCatalogBackend({
+    knex,
+    file: catalogFile.file,
   });
   try {
     const { port } = backend.server.address() as AddressInfo;

@@ -5,7 +5,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import catalogBackend from '@backstage/plugin-catalog-backend';
+import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
+import { Knex } from 'knex';
 import {
   ANNOTATION_DOCS_URL,
   ANNOTATION_ON_CALL_URL,
@@ -82,4 +86,26 @@ export function writeCatalogFile(
     file,
     remove: () => rmSync(directory, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A catalog backend with the platform's catalog module on `knex`, reading
+ * Components from the `file` location.
+ */
+export function startCatalogBackend(options: { knex: Knex; file: string }) {
+  return startTestBackend({
+    features: [
+      catalogBackend,
+      catalogModulePlatform,
+      mockServices.database.factory({ knex: options.knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          catalog: {
+            rules: [{ allow: ['Component', 'Location'] }],
+            locations: [{ type: 'file', target: options.file }],
+          },
+        },
+      }),
+    ],
+  });
 }

@@ -28,15 +28,9 @@
  */
 import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { CatalogApi, CatalogClient } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
-import catalogBackend from '@backstage/plugin-catalog-backend';
-import catalogModulePlatform from '@internal/plugin-catalog-backend-module-platform';
 import knexFactory from 'knex';
 import {
   readServicesLocation,
@@ -44,7 +38,11 @@ import {
   servicesCountQuery,
   servicesQuery,
 } from '../../plugins/platform/src/lib/services';
-import { generateComponents, writeCatalogFile } from '../lib/catalog';
+import {
+  generateComponents,
+  startCatalogBackend,
+  writeCatalogFile,
+} from '../lib/catalog';
 
 const CATALOG_SIZES = [1_000, 10_000];
 const PAGE_SIZE = 20;
@@ -95,20 +93,9 @@ async function startCatalog(components: Entity[]) {
     useNullAsDefault: true,
     pool: { min: 1, max: 1 },
   });
-  const backend = await startTestBackend({
-    features: [
-      catalogBackend,
-      catalogModulePlatform,
-      mockServices.database.factory({ knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          catalog: {
-            rules: [{ allow: ['Component', 'Location'] }],
-            locations: [{ type: 'file', target: catalogFile.file }],
-          },
-        },
-      }),
-    ],
+  const backend = await startCatalogBackend({
+    knex,
+    file: catalogFile.file,
   });
   const { port } = backend.server.address() as AddressInfo;
   const { client, received } = measuringClient(
