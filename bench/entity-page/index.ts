@@ -49,12 +49,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  createDependencyGraph,
-  DependencySummary,
-  describeDependencies,
-} from '@internal/plugin-platform-common';
+import { DependencySummary } from '@internal/plugin-platform-common';
 import {
   findPostgresBinDir,
   freePort,
@@ -64,7 +59,7 @@ import {
 import { Browser, chromium, Page, Response } from 'playwright';
 import { parse as parseYaml } from 'yaml';
 import { writeCatalogFile } from '../lib/catalog';
-import { generateSkewedCatalog } from '../lib/skewedCatalog';
+import { generateSkewedCatalog, rankByDependents } from '../lib/skewedCatalog';
 
 const SERVICES = 10_000;
 const DEPENDENCIES_PER_SERVICE = 3;
@@ -221,22 +216,15 @@ async function main() {
     dependenciesPerService: DEPENDENCIES_PER_SERVICE,
     criticalShare: 0.3,
   });
-  // The expected answers, from the whole graph in memory: the benchmark
-  // times nothing until the backend's agree.
-  const fullGraph = createDependencyGraph(entities);
-  const dependentsOf = (entity: Entity) =>
-    new Set(
-      fullGraph.dependentsOf(stringifyEntityRef(entity)).map(e => e.source),
-    ).size;
-  const hub = [...entities].sort(
-    (a, b) => dependentsOf(b) - dependentsOf(a),
-  )[0];
-  const hubRef = stringifyEntityRef(hub);
-  const hubDependents = dependentsOf(hub);
-  const hubRadius = describeDependencies({
-    graph: fullGraph,
-    entityRef: hubRef,
-  }).blastRadius.refs.length;
+  // The benchmark times nothing until the backend's answers agree with these.
+  const [
+    {
+      entity: hub,
+      ref: hubRef,
+      dependents: hubDependents,
+      blastRadius: hubRadius,
+    },
+  ] = rankByDependents(entities);
   const owners = [
     ...new Set(entities.map(e => `group:default/${e.spec!.owner as string}`)),
   ];

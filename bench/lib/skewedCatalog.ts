@@ -2,8 +2,10 @@
  * A catalog with hubs: the shape that makes dependents and blast radius
  * expensive, for the benchmarks of the Dependencies card.
  */
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  computeBlastRadius,
+  createDependencyGraph,
   DEPENDENCY_TYPES,
   TypedDependency,
 } from '@internal/plugin-platform-common';
@@ -68,4 +70,36 @@ export function generateSkewedCatalog(options: {
       },
     };
   });
+}
+
+/**
+ * What the platform's dependency summary of an entity must say, from the
+ * whole graph in memory: how many entities depend on it, and how many fail
+ * with it.
+ */
+export interface ExpectedSummary {
+  entity: Entity;
+  ref: string;
+  dependents: number;
+  blastRadius: number;
+}
+
+/**
+ * The expected summaries of `entities`, the most depended-on first, so that
+ * a benchmark can pick its hub and check the backend's answers before it
+ * times anything.
+ */
+export function rankByDependents(entities: Entity[]): ExpectedSummary[] {
+  const graph = createDependencyGraph(entities);
+  const ranked = entities.map(entity => {
+    const ref = stringifyEntityRef(entity);
+    return {
+      entity,
+      ref,
+      dependents: new Set(graph.dependentsOf(ref).map(edge => edge.source))
+        .size,
+      blastRadius: computeBlastRadius({ graph, entityRef: ref }).refs.length,
+    };
+  });
+  return ranked.sort((a, b) => b.dependents - a.dependents);
 }
