@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { generateProjects } from '@backstage/e2e-test-utils/playwright';
+import { chromiumLaunchOptions } from './packages/app/e2e-tests/chromium';
 import { localPostgres } from './packages/app/e2e-tests/localPostgres';
 
 const backendUrl = 'http://localhost:7007';
@@ -66,20 +67,7 @@ export default defineConfig({
     baseURL: process.env.PLAYWRIGHT_URL ?? backendUrl,
     viewport: { width: 1600, height: 1000 },
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      // Headless Chromium as root on a closed network: no sandbox, and no
-      // background services that would try to reach the internet.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   outputDir: 'test-results/playwright-artifacts',
   projects: generateProjects().map(project => ({

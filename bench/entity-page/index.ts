@@ -57,6 +57,7 @@ import {
   waitFor,
 } from '@internal/platform-test-utils';
 import { Browser, chromium, Page, Response } from 'playwright';
+import { chromiumLaunchOptions } from '../../packages/app/e2e-tests/chromium';
 import { parse as parseYaml } from 'yaml';
 import { writeCatalogFile } from '../lib/catalog';
 import { generateSkewedCatalog, rankByDependents } from '../lib/skewedCatalog';
@@ -79,16 +80,6 @@ const PLATFORM_CARDS = [
   'entity-card:platform/ownership',
 ];
 const VIEWPORT = { width: 1600, height: 1000 };
-// As playwright.config.ts launches Debian's Chromium for the browser tests.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 type Variant = 'with' | 'without';
 
@@ -336,10 +327,7 @@ async function main() {
     );
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const hubPath = `/catalog/default/component/${hub.metadata.name}`;
     const description = hub.metadata.description!;
     const aboutTarget = {
